@@ -1,0 +1,96 @@
+package runner
+
+import (
+	"fmt"
+	"os"
+	"sync/atomic"
+	"time"
+)
+
+// Verbosity selects which of hookinit's own messages are written.
+type Verbosity int
+
+// The verbosity levels: -q, default, -v.
+const (
+	Quiet Verbosity = iota - 1
+	Normal
+	Verbose
+)
+
+// logger writes hookinit's messages to stderr, prefixed "hookinit: ". A PID 1
+// must never block on a full pipe, so lines go through a bounded queue to a
+// writer goroutine; when the queue is full (nobody reads stderr), lines are
+// dropped and counted rather than stalling signal relay or reaping.
+type logger struct {
+	level   Verbosity
+	queue   chan logItem
+	dropped atomic.Int64
+}
+
+// logItem is a line to write, or, with ack set, a request to say when
+// everything before it has been written.
+type logItem struct {
+	line string
+	ack  chan struct{}
+}
+
+func newLogger(level Verbosity) *logger {
+	l := &logger{level: level, queue: make(chan logItem, 256)}
+	go l.write()
+	return l
+}
+
+func (l *logger) write() {
+	for it := range l.queue {
+		if it.ack != nil {
+			close(it.ack)
+			continue
+		}
+		_, _ = os.Stderr.WriteString(it.line)
+	}
+}
+
+func (l *logger) emit(format string, args ...any) {
+	line := "hookinit: " + fmt.Sprintf(format, args...) + "\n"
+	select {
+	case l.queue <- logItem{line: line}:
+	default:
+		l.dropped.Add(1)
+	}
+}
+
+// errorf logs a message that is shown even with -q.
+func (l *logger) errorf(format string, args ...any) { l.emit(format, args...) }
+
+// infof logs a message shown at the default verbosity.
+func (l *logger) infof(format string, args ...any) {
+	if l.level >= Normal {
+		l.emit(format, args...)
+	}
+}
+
+// debugf logs a message shown only with -v.
+func (l *logger) debugf(format string, args ...any) {
+	if l.level >= Verbose {
+		l.emit(format, args...)
+	}
+}
+
+// flush waits until what is queued has been written, at most d: a stderr
+// nobody reads must not keep the container from exiting.
+func (l *logger) flush(d time.Duration) {
+	if n := l.dropped.Swap(0); n > 0 {
+		l.emit("%d log lines dropped: stderr was not being read", n)
+	}
+	ack := make(chan struct{})
+	deadline := time.After(d)
+	select {
+	case l.queue <- logItem{ack: ack}:
+	case <-deadline:
+		return
+	}
+	select {
+	case <-ack:
+	case <-deadline:
+	}
+}

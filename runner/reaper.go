@@ -1,0 +1,231 @@
+package runner
+
+import (
+	"errors"
+	"os"
+	"os/signal"
+	"strconv"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/hookinit/hookinit/hooks"
+)
+
+// Reaper is the one place where hookinit collects exit statuses: a single
+// wait4(-1, WNOHANG) loop driven by SIGCHLD. Processes are started through
+// it (Start), so an exit can never be claimed by anyone else, and an exit
+// that happens before Start has returned is kept until Start registers the
+// process.
+type Reaper struct {
+	log *logger
+
+	mu       sync.Mutex
+	procs    map[int]*process           // started and not yet reaped
+	starting int                        // Starts between fork and registration
+	early    map[int]syscall.WaitStatus // exits reaped while starting > 0
+	empty    []chan struct{}            // closed the next time no child is left
+
+	kick    chan struct{}
+	sigchld chan os.Signal
+	devnull int
+}
+
+// NewReaper starts the reaper loop. It must exist before the first process
+// is started.
+func NewReaper(log *logger) *Reaper {
+	r := &Reaper{
+		log:     log,
+		procs:   map[int]*process{},
+		early:   map[int]syscall.WaitStatus{},
+		kick:    make(chan struct{}, 1),
+		sigchld: make(chan os.Signal, 1),
+		devnull: -1,
+	}
+	if fd, err := unix.Open("/dev/null", unix.O_RDWR|unix.O_CLOEXEC, 0); err == nil {
+		r.devnull = fd
+	}
+	signal.Notify(r.sigchld, unix.SIGCHLD)
+	go r.loop()
+	r.Kick() // children may have exited before SIGCHLD was caught
+	return r
+}
+
+// Kick makes the loop look for exits now.
+func (r *Reaper) Kick() {
+	select {
+	case r.kick <- struct{}{}:
+	default: // a pass is already pending; it will see everything
+	}
+}
+
+func (r *Reaper) loop() {
+	for {
+		select {
+		case <-r.sigchld:
+		case <-r.kick:
+		}
+		r.reapAll()
+	}
+}
+
+// reapAll collects every exited child. SIGCHLDs coalesce, so one signal may
+// stand for many exits: loop until the kernel says there is nothing more.
+func (r *Reaper) reapAll() {
+	for {
+		var ws syscall.WaitStatus
+		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
+		switch {
+		case errors.Is(err, syscall.EINTR):
+			continue
+		case errors.Is(err, syscall.ECHILD):
+			r.noChildren()
+			return
+		case err != nil:
+			r.log.errorf("wait4: %v", err)
+			return
+		case pid <= 0:
+			return
+		}
+		r.exited(pid, ws)
+	}
+}
+
+func (r *Reaper) exited(pid int, ws syscall.WaitStatus) {
+	r.mu.Lock()
+	p := r.procs[pid]
+	delete(r.procs, pid)
+	orphan := p == nil && r.starting == 0
+	if p == nil && !orphan {
+		r.early[pid] = ws // maybe the process a Start is about to register
+	}
+	r.mu.Unlock()
+	if p != nil {
+		p.finish(ws)
+	} else if orphan {
+		r.log.debugf("reaped orphan pid %d (%s)", pid, describeStatus(ws))
+	}
+}
+
+func (r *Reaper) noChildren() {
+	r.mu.Lock()
+	waiters := r.empty
+	r.empty = nil
+	r.mu.Unlock()
+	for _, c := range waiters {
+		close(c)
+	}
+}
+
+// Empty returns a channel that is closed once hookinit has no child left
+// (including orphans it adopted).
+func (r *Reaper) Empty() <-chan struct{} {
+	c := make(chan struct{})
+	r.mu.Lock()
+	r.empty = append(r.empty, c)
+	r.mu.Unlock()
+	r.Kick()
+	return c
+}
+
+// Start starts cmd and registers it with the reaper. It implements
+// hooks.Starter. Signals stay queued in the caller while it runs: the
+// fork/exec returns only once the exec has succeeded or failed.
+func (r *Reaper) Start(cmd *hooks.Command) (hooks.Process, error) {
+	p, err := r.start(cmd)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (r *Reaper) start(cmd *hooks.Command) (*process, error) {
+	attr := &syscall.ProcAttr{
+		Dir:   cmd.Dir,
+		Env:   cmd.Env,
+		Files: []uintptr{r.fd(cmd.Stdin), r.fd(cmd.Stdout), r.fd(cmd.Stderr)},
+		Sys: &syscall.SysProcAttr{
+			Setpgid:    true,
+			Pgid:       cmd.Pgid,
+			Foreground: cmd.Foreground && cmd.Pgid == 0,
+			Ctty:       0,
+		},
+	}
+	r.mu.Lock()
+	r.starting++
+	r.mu.Unlock()
+
+	pid, err := forkExec(cmd, attr)
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.starting--
+	var p *process
+	if err == nil {
+		p = &process{pid: pid, done: make(chan struct{})}
+		if ws, ok := r.early[pid]; ok {
+			delete(r.early, pid)
+			p.finish(ws)
+		} else {
+			r.procs[pid] = p
+		}
+	}
+	if r.starting == 0 {
+		clear(r.early) // orphans that happened to exit during a fork
+	}
+	return p, err
+}
+
+func (r *Reaper) fd(f *os.File) uintptr {
+	if f == nil {
+		return uintptr(r.devnull) // -1 when /dev/null is missing: closed in the child
+	}
+	return f.Fd()
+}
+
+// umaskMu serialises forks that need a umask other than hookinit's: the
+// umask is per process, so it is set around the fork and put back.
+var umaskMu sync.Mutex
+
+func forkExec(cmd *hooks.Command, attr *syscall.ProcAttr) (int, error) {
+	if cmd.Umask < 0 {
+		return syscall.ForkExec(cmd.Path, cmd.Args, attr)
+	}
+	umaskMu.Lock()
+	defer umaskMu.Unlock()
+	old := syscall.Umask(cmd.Umask)
+	defer syscall.Umask(old)
+	return syscall.ForkExec(cmd.Path, cmd.Args, attr)
+}
+
+// process is a child registered with the reaper.
+type process struct {
+	pid  int
+	done chan struct{}
+	ws   syscall.WaitStatus
+}
+
+func (p *process) Pid() int              { return p.pid }
+func (p *process) Done() <-chan struct{} { return p.done }
+func (p *process) ExitCode() int         { return exitCode(p.ws) }
+func (p *process) finish(ws syscall.WaitStatus) {
+	p.ws = ws
+	close(p.done)
+}
+
+// exitCode is what a shell would report for ws: the status, or 128+n when
+// signal n killed the process.
+func exitCode(ws syscall.WaitStatus) int {
+	if ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return ws.ExitStatus()
+}
+
+func describeStatus(ws syscall.WaitStatus) string {
+	if ws.Signaled() {
+		return "killed by " + SignalName(ws.Signal())
+	}
+	return "exit " + strconv.Itoa(ws.ExitStatus())
+}

@@ -1,0 +1,155 @@
+package runner
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// container is one run of hookinit: the hooks, the app and everything they
+// leave behind.
+type container struct {
+	cfg    Config
+	log    *logger
+	reaper *Reaper
+	cwd    string   // the caller's directory: children start there
+	env    []string // the app's environment; *.envsh hooks extend it
+
+	// hooksCtx is cancelled when the container stops, so that hook shells
+	// start nothing new and end their process groups.
+	hooksCtx    context.Context
+	cancelHooks context.CancelFunc
+
+	queued []syscall.Signal // received before the app existed
+	app    *process
+	// events carries what ends the container besides the app's exit: a
+	// failed post-start hook, an essential background hook that ended.
+	events chan stopEvent
+}
+
+// stopEvent asks the container to stop and exit with code.
+type stopEvent struct {
+	reason string
+	code   int
+}
+
+// Run runs hookinit with cfg and returns its exit code. The phases read top
+// to bottom: set up, pre-start hooks, background hooks, the app, post-start
+// hooks, supervision, stopping everything that is left.
+func Run(cfg Config) int {
+	log := newLogger(cfg.Verbosity)
+	defer log.flush(2 * time.Second)
+	c := &container{cfg: cfg, log: log, events: make(chan stopEvent, 8)}
+	return c.run()
+}
+
+func (c *container) run() int {
+	if err := c.setup(); err != nil {
+		c.log.errorf("%v", err)
+		return 2
+	}
+	if c.cfg.Check {
+		return c.check()
+	}
+	plan, code, ok := c.loadHooks()
+	if !ok {
+		return code
+	}
+	c.reaper = NewReaper(c.log)
+	defer c.cancelHooks()
+
+	if code, ok := c.preStart(plan); !ok {
+		c.stopAll()
+		return code
+	}
+	c.startBackground(plan)
+	if code, ok := c.startApp(); !ok {
+		c.stopAll()
+		return code
+	}
+	c.startPostStart(plan)
+	code = c.supervise()
+	c.stopAll()
+	return c.remap(code)
+}
+
+// setup makes hookinit a proper parent for everything below it: a child
+// subreaper when it is not PID 1, and out of the caller's directory so that
+// it holds no mount busy. Paths are made absolute first.
+func (c *container) setup() error {
+	cwd, err := os.Getwd()
+	if err != nil {
+		cwd = "/"
+	}
+	c.cwd = cwd
+	c.env = os.Environ()
+	for i, root := range c.cfg.Hooks {
+		c.cfg.Hooks[i] = absFrom(cwd, root)
+	}
+	if c.cfg.Script != "" {
+		c.cfg.Script = absFrom(cwd, c.cfg.Script)
+	}
+	c.hooksCtx, c.cancelHooks = context.WithCancel(context.Background())
+	if os.Getpid() != 1 {
+		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+			c.log.infof("cannot become a child subreaper (%v): orphans will not be reaped", err)
+		}
+	}
+	if err := os.Chdir("/"); err != nil {
+		c.log.debugf("chdir /: %v", err)
+	}
+	return nil
+}
+
+func absFrom(dir, p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(dir, p)
+}
+
+// supervise relays signals to the app until it exits, and handles the
+// events that stop the container early. It returns the exit code.
+func (c *container) supervise() int {
+	var stopTimer <-chan time.Time
+	override := -1
+	for {
+		select {
+		case s := <-startSignals:
+			sig := s.(syscall.Signal)
+			c.relay(sig)
+			if isStopSignal(sig) && c.cfg.StopTimeout > 0 && stopTimer == nil {
+				stopTimer = time.After(c.cfg.StopTimeout)
+			}
+		case <-c.app.Done():
+			if override >= 0 {
+				return override
+			}
+			return c.app.ExitCode()
+		case <-stopTimer:
+			c.log.infof("app still running %v after the stop signal: sending SIGKILL", c.cfg.StopTimeout)
+			c.signalApp(unix.SIGKILL, true)
+		case ev := <-c.events:
+			c.log.errorf("%s: stopping the app", ev.reason)
+			if override < 0 {
+				override = ev.code
+			}
+			c.signalApp(c.rewritten(unix.SIGTERM), true)
+			if c.cfg.StopTimeout > 0 && stopTimer == nil {
+				stopTimer = time.After(c.cfg.StopTimeout)
+			}
+		}
+	}
+}
+
+// remap applies --remap-exit.
+func (c *container) remap(code int) int {
+	if to, ok := c.cfg.RemapExit[code]; ok {
+		return to
+	}
+	return code
+}

@@ -1,0 +1,117 @@
+package runner
+
+import (
+	"errors"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// stopAll ends everything still running once the app is gone: hook shells
+// are cancelled so they start nothing new, every remaining process gets
+// SIGTERM, and SIGKILL after the grace period. It returns as soon as no
+// child is left, so a tree that stops quickly never costs the full grace.
+// A second stop signal while waiting skips the rest of the grace.
+func (c *container) stopAll() {
+	c.cancelHooks()
+	if c.reaper == nil {
+		return
+	}
+	empty := c.reaper.Empty()
+	c.signalRemaining(unix.SIGTERM)
+	if c.waitEmpty(empty, c.cfg.Grace) {
+		return
+	}
+	c.log.infof("processes still running %v after SIGTERM: sending SIGKILL", c.cfg.Grace)
+	c.signalRemaining(unix.SIGKILL)
+	if !c.waitEmpty(empty, 5*time.Second) {
+		c.log.errorf("processes still running after SIGKILL; exiting anyway")
+	}
+}
+
+// waitEmpty waits for no child to be left, at most d. Stop signals that
+// arrive meanwhile cut the wait short; others are dropped, there is no app
+// left to receive them.
+func (c *container) waitEmpty(empty <-chan struct{}, d time.Duration) bool {
+	deadline := time.After(d)
+	for {
+		select {
+		case <-empty:
+			return true
+		case <-deadline:
+			return false
+		case s := <-startSignals:
+			if isStopSignal(s.(syscall.Signal)) {
+				c.log.infof("%s while stopping: not waiting any longer", SignalName(s.(syscall.Signal)))
+				return false
+			}
+		}
+	}
+}
+
+// signalRemaining sends sig to every process below hookinit. As PID 1, kill(-1) reaches all processes of the
+// namespace; as a subreaper, the descendants are found through /proc.
+func (c *container) signalRemaining(sig syscall.Signal) {
+	if os.Getpid() == 1 {
+		if err := unix.Kill(-1, sig); err != nil && !errors.Is(err, unix.ESRCH) {
+			c.log.errorf("kill -%s -1: %v", SignalName(sig), err)
+		}
+		return
+	}
+	for _, pid := range descendants(os.Getpid()) {
+		_ = unix.Kill(pid, sig) // ESRCH: it exited meanwhile
+	}
+}
+
+// descendants lists the processes below pid, read from /proc.
+func descendants(pid int) []int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	children := map[int][]int{}
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if pp, ok := parentOf(p); ok {
+			children[pp] = append(children[pp], p)
+		}
+	}
+	var out []int
+	queue := []int{pid}
+	for len(queue) > 0 {
+		next := queue[0]
+		queue = queue[1:]
+		for _, ch := range children[next] {
+			out = append(out, ch)
+			queue = append(queue, ch)
+		}
+	}
+	return out
+}
+
+// parentOf reads the parent pid from /proc/PID/stat. The command name may
+// contain spaces and parentheses, so parse after the last ')'.
+func parentOf(pid int) (int, bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 2 {
+		return 0, false
+	}
+	pp, err := strconv.Atoi(f[1])
+	return pp, err == nil
+}
