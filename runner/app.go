@@ -1,6 +1,8 @@
 package runner
 
 import (
+	"github.com/hookinit/hookinit/runner/early"
+
 	"errors"
 	"os"
 	"path/filepath"
@@ -40,6 +42,7 @@ func (c *container) startAppCommand(cmd *hooks.Command) (int, bool) {
 	path, err := lookPath(name, envValue(cmd.Env, "PATH"), cmd.Dir)
 	if err == nil {
 		cmd.Path = path
+		early.Wait() // from here on, no signal may go uncaught
 		c.app, err = c.reaper.start(cmd)
 	}
 	if err != nil {
@@ -52,7 +55,7 @@ func (c *container) startAppCommand(cmd *hooks.Command) (int, bool) {
 		return code, false
 	}
 	c.log.debugf("started %s as pid %d", name, c.app.pid)
-	closeInheritedFDs()
+	early.CloseInherited()
 	for _, sig := range c.queued {
 		c.relay(sig)
 	}

@@ -26,6 +26,9 @@ type Reaper struct {
 	starting int                        // Starts between fork and registration
 	early    map[int]syscall.WaitStatus // exits reaped while starting > 0
 	empty    []chan struct{}            // closed the next time no child is left
+	// childless is set when the last pass found no child at all, and
+	// cleared by Start; orphans cannot appear without a child to start them.
+	childless bool
 
 	kick    chan struct{}
 	sigchld chan os.Signal
@@ -72,24 +75,45 @@ func (r *Reaper) loop() {
 
 // reapAll collects every exited child. SIGCHLDs coalesce, so one signal may
 // stand for many exits: loop until the kernel says there is nothing more.
+// Exits are announced after the pass, so that whoever wakes up on an exit
+// already knows whether any child is left.
 func (r *Reaper) reapAll() {
+	var exits []exit
+	childless := false
 	for {
 		var ws syscall.WaitStatus
 		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
-		switch {
-		case errors.Is(err, syscall.EINTR):
+		if errors.Is(err, syscall.EINTR) {
 			continue
-		case errors.Is(err, syscall.ECHILD):
-			r.noChildren()
-			return
-		case err != nil:
-			r.log.errorf("wait4: %v", err)
-			return
-		case pid <= 0:
-			return
 		}
-		r.exited(pid, ws)
+		if errors.Is(err, syscall.ECHILD) {
+			childless = true
+		} else if err != nil {
+			r.log.errorf("wait4: %v", err)
+		}
+		if err != nil || pid <= 0 {
+			break
+		}
+		exits = append(exits, exit{pid, ws})
 	}
+	r.mu.Lock()
+	var waiters []chan struct{}
+	if childless && r.starting == 0 {
+		r.childless = true
+		waiters, r.empty = r.empty, nil
+	}
+	r.mu.Unlock()
+	for _, e := range exits {
+		r.exited(e.pid, e.ws)
+	}
+	for _, c := range waiters {
+		close(c)
+	}
+}
+
+type exit struct {
+	pid int
+	ws  syscall.WaitStatus
 }
 
 func (r *Reaper) exited(pid int, ws syscall.WaitStatus) {
@@ -108,23 +132,17 @@ func (r *Reaper) exited(pid int, ws syscall.WaitStatus) {
 	}
 }
 
-func (r *Reaper) noChildren() {
-	r.mu.Lock()
-	waiters := r.empty
-	r.empty = nil
-	r.mu.Unlock()
-	for _, c := range waiters {
-		close(c)
-	}
-}
-
 // Empty returns a channel that is closed once hookinit has no child left
 // (including orphans it adopted).
 func (r *Reaper) Empty() <-chan struct{} {
 	c := make(chan struct{})
 	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.childless {
+		close(c)
+		return c
+	}
 	r.empty = append(r.empty, c)
-	r.mu.Unlock()
 	r.Kick()
 	return c
 }
@@ -154,6 +172,7 @@ func (r *Reaper) start(cmd *hooks.Command) (*process, error) {
 	}
 	r.mu.Lock()
 	r.starting++
+	r.childless = false
 	r.mu.Unlock()
 
 	pid, err := forkExec(cmd, attr)

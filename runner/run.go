@@ -1,6 +1,8 @@
 package runner
 
 import (
+	"github.com/hookinit/hookinit/runner/early"
+
 	"context"
 	"os"
 	"path/filepath"
@@ -119,7 +121,7 @@ func (c *container) supervise() int {
 	override := -1
 	for {
 		select {
-		case s := <-startSignals:
+		case s := <-early.Signals:
 			sig := s.(syscall.Signal)
 			c.relay(sig)
 			if isStopSignal(sig) && c.cfg.StopTimeout > 0 && stopTimer == nil {

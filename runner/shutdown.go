@@ -1,8 +1,11 @@
 package runner
 
 import (
+	"github.com/hookinit/hookinit/runner/early"
+
 	"errors"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -22,6 +25,11 @@ func (c *container) stopAll() {
 		return
 	}
 	empty := c.reaper.Empty()
+	select {
+	case <-empty:
+		return // the common case: the app left nothing behind
+	default:
+	}
 	c.signalRemaining(unix.SIGTERM)
 	if c.waitEmpty(empty, c.cfg.Grace) {
 		return
@@ -44,7 +52,7 @@ func (c *container) waitEmpty(empty <-chan struct{}, d time.Duration) bool {
 			return true
 		case <-deadline:
 			return false
-		case s := <-startSignals:
+		case s := <-early.Signals:
 			if isStopSignal(s.(syscall.Signal)) {
 				c.log.infof("%s while stopping: not waiting any longer", SignalName(s.(syscall.Signal)))
 				return false
@@ -67,8 +75,50 @@ func (c *container) signalRemaining(sig syscall.Signal) {
 	}
 }
 
-// descendants lists the processes below pid, read from /proc.
+// descendants lists the processes below pid. The kernel's per-thread
+// children lists are cheap; a full scan of /proc is the fallback for kernels
+// built without them.
 func descendants(pid int) []int {
+	var out []int
+	queue := []int{pid}
+	for len(queue) > 0 {
+		next := queue[0]
+		queue = queue[1:]
+		kids, ok := childrenOf(next)
+		if !ok {
+			return scanDescendants(pid)
+		}
+		out = append(out, kids...)
+		queue = append(queue, kids...)
+	}
+	return out
+}
+
+// childrenOf reads /proc/PID/task/*/children: each thread has its own list.
+func childrenOf(pid int) ([]int, bool) {
+	tasks, err := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/task/*/children")
+	if err != nil || len(tasks) == 0 {
+		_, statErr := os.Stat("/proc/" + strconv.Itoa(pid))
+		return nil, statErr != nil // the process is gone: no children, not a missing feature
+	}
+	var kids []int
+	for _, t := range tasks {
+		b, err := os.ReadFile(t)
+		if err != nil {
+			continue
+		}
+		for _, f := range strings.Fields(string(b)) {
+			if k, err := strconv.Atoi(f); err == nil {
+				kids = append(kids, k)
+			}
+		}
+	}
+	return kids, true
+}
+
+// scanDescendants finds the processes below pid by reading every
+// /proc/PID/stat.
+func scanDescendants(pid int) []int {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil
@@ -88,10 +138,8 @@ func descendants(pid int) []int {
 	for len(queue) > 0 {
 		next := queue[0]
 		queue = queue[1:]
-		for _, ch := range children[next] {
-			out = append(out, ch)
-			queue = append(queue, ch)
-		}
+		out = append(out, children[next]...)
+		queue = append(queue, children[next]...)
 	}
 	return out
 }

@@ -9,30 +9,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The signals hookinit relays: every catchable signal except those the
-// kernel or the Go runtime keep for themselves.
-//   - KILL and STOP cannot be caught.
-//   - CHLD drives the reaper; relaying it would confuse the app.
-//   - URG is sent constantly by the Go runtime to preempt goroutines, so a
-//     relayed URG would almost always be spurious.
-//   - PROF belongs to the runtime's profiler.
-//   - 32 and 33 are reserved by the runtime (glibc's cancel/setxid), and 34
-//     is the runtime's per-thread syscall signal: hookinit cannot catch them.
-var relayable = func() []syscall.Signal {
-	var s []syscall.Signal
-	for n := 1; n <= 64; n++ {
-		switch syscall.Signal(n) {
-		case unix.SIGKILL, unix.SIGSTOP, unix.SIGCHLD, unix.SIGURG, unix.SIGPROF:
-			continue
-		}
-		if n >= 32 && n <= 34 {
-			continue
-		}
-		s = append(s, syscall.Signal(n))
-	}
-	return s
-}()
-
 // isStopSignal reports whether sig asks the container to stop: what docker
 // stop, Ctrl-C and Ctrl-\ send.
 func isStopSignal(sig syscall.Signal) bool {

@@ -1,0 +1,140 @@
+// Package early catches signals and notes inherited file descriptors as the
+// very first thing hookinit does. It is a package of its own, with nothing
+// but the standard library and x/sys below it, because Go initialises
+// packages in dependency order: here, its init runs before the shell
+// interpreter's and the command line library's, about a millisecond after
+// the process started instead of three. Until then a SIGTERM kills the
+// process (or, as PID 1, is discarded by the kernel).
+package early
+
+import (
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Relayable lists the signals hookinit relays: every catchable signal except those the
+// kernel or the Go runtime keep for themselves.
+//   - KILL and STOP cannot be caught.
+//   - CHLD drives the reaper; relaying it would confuse the app.
+//   - URG is sent constantly by the Go runtime to preempt goroutines, so a
+//     relayed URG would almost always be spurious.
+//   - PROF belongs to the runtime's profiler.
+//   - 32 and 33 are reserved by the runtime (glibc's cancel/setxid), and 34
+//     is the runtime's per-thread syscall signal: hookinit cannot catch them.
+var Relayable = func() []syscall.Signal {
+	var s []syscall.Signal
+	for n := 1; n <= 64; n++ {
+		switch syscall.Signal(n) {
+		case unix.SIGKILL, unix.SIGSTOP, unix.SIGCHLD, unix.SIGURG, unix.SIGPROF:
+			continue
+		}
+		if n >= 32 && n <= 34 {
+			continue
+		}
+		s = append(s, syscall.Signal(n))
+	}
+	return s
+}()
+
+// Signals is filled before main runs: signals that arrive between the
+// start of the process and the start of the app wait here, in order, so
+// none is lost. The buffer is large because a full channel drops signals.
+var Signals = make(chan os.Signal, 512)
+
+// IgnoredAtStart records the job-control and terminal signals that were
+// ignored when hookinit was executed (nohup, a shell's background job). They
+// are left ignored, so the app inherits SIG_IGN exactly as without hookinit,
+// and, as with tini, they are not relayed (the kernel discards them).
+var IgnoredAtStart = map[syscall.Signal]bool{}
+
+func init() {
+	// The Go runtime installs its own handlers before any package init
+	// runs, except for these signals, whose inherited disposition is still
+	// the one we were executed with. Asking the kernel is the only way to
+	// see it.
+	for _, s := range []syscall.Signal{unix.SIGHUP, unix.SIGINT, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU, unix.SIGCONT} {
+		if dispositionIgnored(s) {
+			IgnoredAtStart[s] = true
+		}
+	}
+	// Each signal costs the runtime a round trip to its signal thread, so
+	// the ones that stop a container are caught first.
+	var stop, rest []os.Signal
+	for _, s := range Relayable {
+		switch {
+		case IgnoredAtStart[s]:
+		case s == unix.SIGTERM || s == unix.SIGINT || s == unix.SIGQUIT || s == unix.SIGHUP:
+			stop = append(stop, s)
+		default:
+			rest = append(rest, s)
+		}
+	}
+	signal.Notify(Signals, stop...)
+	// The rest take milliseconds; they are caught while the rest of
+	// hookinit starts, and Wait makes sure they are before the app runs.
+	go func() {
+		signal.Notify(Signals, rest...)
+		close(allCaught)
+	}()
+	inherited = openFDs()
+}
+
+var allCaught = make(chan struct{})
+
+// Wait returns once every relayable signal is being caught.
+func Wait() { <-allCaught }
+
+// dispositionIgnored reports whether sig's handler is SIG_IGN, with a raw
+// rt_sigaction that changes nothing.
+func dispositionIgnored(sig syscall.Signal) bool {
+	var old [8]uint64 // larger than any kernel struct sigaction; handler first
+	_, _, errno := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), 0,
+		uintptr(unsafe.Pointer(&old[0])), 8, 0, 0)
+	return errno == 0 && old[0] == 1 // SIG_IGN
+}
+
+// inherited are the descriptors >= 3 open when hookinit started. The app
+// inherits them; hookinit closes its own copies once the app has started, so
+// that it holds no pipe, socket or file open that is not its business.
+var inherited []int
+
+func openFDs() []int {
+	// Raw syscalls on purpose: os.Open would initialise the runtime's
+	// poller, whose own descriptors would then look inherited.
+	dir, err := unix.Open("/proc/self/fd", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil
+	}
+	defer unix.Close(dir)
+	var names []string
+	buf := make([]byte, 4096)
+	for {
+		n, err := unix.Getdents(dir, buf)
+		if err != nil || n <= 0 {
+			break
+		}
+		_, _, names = syscall.ParseDirent(buf[:n], -1, names)
+	}
+	var fds []int
+	for _, name := range names {
+		fd, err := strconv.Atoi(name)
+		if err != nil || fd < 3 || fd == dir {
+			continue
+		}
+		fds = append(fds, fd)
+	}
+	return fds
+}
+
+// CloseInherited closes hookinit's copies of the inherited descriptors.
+func CloseInherited() {
+	for _, fd := range inherited {
+		_ = unix.Close(fd)
+	}
+	inherited = nil
+}
