@@ -1,0 +1,6 @@
+#!/bin/sh
+# hookinit: restart=never
+# Test hook: records that it ran, for the end-to-end tests.
+if [ -n "${HOOKINIT_TEST_LOG-}" ]; then
+	echo "background 10-sidecar.sh base" >>"$HOOKINIT_TEST_LOG"
+fi
