@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "hook 30-banner.sh: from base"

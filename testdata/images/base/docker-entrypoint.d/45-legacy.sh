@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "hook 45-legacy.sh: from base"

@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "hook 50-app.sh: added by derived"
