@@ -280,7 +280,10 @@ func (d *discoverer) readRoot(root string, missingOK bool) error {
 			}
 			d.readPhaseDir(root, ph)
 			continue
-		case isPhaseDir && e.problem == "" && e.mask == "":
+		case isPhaseDir && e.problem == "":
+			// Even an empty file: it is not a mask for a pre-start hook
+			// but a phase directory gone wrong.
+			e.mask = ""
 			e.problem = fmt.Sprintf("%s must be a directory: it holds the %s hooks", e.name, e.name)
 		case e.isDir && hookLikeName(e.name):
 			e.problem = "is a directory named like a hook; a hook must be a file"
@@ -299,7 +302,7 @@ func (d *discoverer) readPhaseDir(root string, ph Phase) {
 	dir := filepath.Join(root, ph.dir())
 	des, err := os.ReadDir(dir)
 	if err != nil {
-		d.plan.Problems = append(d.plan.Problems, Problem{Path: dir, Msg: "cannot read " + ph.String() + " hooks: " + errText(err)})
+		d.problem(Problem{Path: dir, Msg: "cannot read " + ph.String() + " hooks: " + errText(err)})
 	}
 	// ReadDir returns what it read before an error: use it.
 	for _, de := range des {
@@ -409,20 +412,20 @@ func (d *discoverer) check(h *Hook) {
 	if !h.Kind.Runs() {
 		return
 	}
-	var src []byte
-	var err error
-	if h.Kind == Execute {
-		src, err = readFileMax(h.Path, headLen)
-	} else {
-		src, err = readFileMax(h.Path, maxScriptLen)
+	// An executed file is only looked at; a script is read whole for the
+	// script checker.
+	limit, whole := int64(headLen), h.Kind != Execute
+	if whole {
+		limit = maxScriptLen
 	}
-	if err != nil {
+	src, err := readFileMax(h.Path, limit, whole)
+	switch {
+	case errors.Is(err, errTooLarge):
+		d.problem(Problem{Path: h.Path, Msg: fmt.Sprintf("larger than %d MiB: too large for a hook script", maxScriptLen>>20)})
+		return
+	case err != nil:
 		h.Kind, h.Reason = Skipped, "cannot read: "+errText(err)
 		d.problem(Problem{Path: h.Path, Msg: h.Reason})
-		return
-	}
-	if h.Kind != Execute && len(src) > maxScriptLen {
-		d.problem(Problem{Path: h.Path, Msg: fmt.Sprintf("larger than %d MiB: too large for a hook script", maxScriptLen>>20)})
 		return
 	}
 	head := src
@@ -452,24 +455,34 @@ func (d *discoverer) check(h *Hook) {
 	}
 }
 
-// readFileMax reads up to limit+1 bytes of a file, so the caller can tell a
-// file that is too long. It opens without blocking and refuses anything
-// but a regular file, in case the file was swapped for a FIFO since it was
-// looked at.
-func readFileMax(path string, limit int64) ([]byte, error) {
+// errTooLarge: a script is longer than it may be.
+var errTooLarge = errors.New("file too large")
+
+// readFileMax reads a file: all of it if whole (errTooLarge, without
+// reading, if it is longer than limit), else its first limit+1 bytes, so
+// the caller can tell that there is more. It opens without blocking and
+// refuses anything but a regular file, in case the file was swapped for a
+// FIFO since it was looked at: a blocked open would hang PID 1.
+func readFileMax(path string, limit int64, whole bool) ([]byte, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
 	fi, err := f.Stat()
-	if err != nil {
+	switch {
+	case err != nil:
 		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
+	case !fi.Mode().IsRegular():
 		return nil, fmt.Errorf("not a regular file (%s)", fileType(fi.Mode()))
+	case whole && fi.Size() > limit:
+		return nil, errTooLarge
 	}
-	return io.ReadAll(io.LimitReader(f, limit+1))
+	src, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err == nil && whole && int64(len(src)) > limit {
+		return nil, errTooLarge // it grew since Stat
+	}
+	return src, err
 }
 
 // checkExecutable finds what would make exec fail on a file the kernel runs

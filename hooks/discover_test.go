@@ -426,7 +426,7 @@ func TestDiscoverUnreadable(t *testing.T) {
 	if err := syscall.Mkfifo(path+".fifo", 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := readFileMax(path+".fifo", headLen); err == nil || !strings.Contains(err.Error(), "named pipe") {
+	if _, err := readFileMax(path+".fifo", headLen, false); err == nil || !strings.Contains(err.Error(), "named pipe") {
 		t.Errorf("readFileMax(FIFO) = %v, want a not-a-regular-file error", err)
 	}
 }
@@ -436,9 +436,11 @@ func TestDiscoverPhaseDirProblems(t *testing.T) {
 	root := t.TempDir()
 	writeFile(t, filepath.Join(root, "post-start"), script, 0o755)
 	symlink(t, "nowhere", filepath.Join(root, "background"))
-	p, _ := discover(t, root)
+	other := t.TempDir()
+	writeFile(t, filepath.Join(other, "background"), "", 0o644)
+	p, _ := discover(t, root, other)
 	wantLines(t, "problems", problemStrings(p.Problems), []string{
-		root + `/background: broken symlink to "nowhere"`,
+		other + "/background: background must be a directory: it holds the background hooks",
 		root + "/post-start: post-start must be a directory: it holds the post-start hooks",
 	})
 	// A phase directory reached through a symlink is fine.
