@@ -21,7 +21,8 @@
 # Environment:
 #   E2E_PENDING=1       run the gated scenarios too (hooks, --script, --check)
 #   HOOKINIT_BIN=PATH   use this static binary instead of building ./cmd/hookinit
-#   E2E_KEEP=1          keep the work directory (engine data, logs) for inspection
+#   E2E_KEEP=1          keep the work directory (engine data, logs) for inspection; after a
+#                       failure the logs are kept anyway
 #   E2E_VERBOSE=1       print every scenario's full log, not only failures'
 set -uo pipefail
 
@@ -116,6 +117,9 @@ cleanup() {
 	stop_engine
 	if [ "${E2E_KEEP:-0}" = 1 ]; then
 		say "kept $WORK"
+	elif [ "$rc" -ne 0 ]; then
+		rm -rf --one-file-system "$WORK/engine" "$WORK/ctx" 2>/dev/null
+		say "logs kept in $LOGS"
 	else
 		rm -rf --one-file-system "$WORK" 2>/dev/null
 	fi
@@ -238,13 +242,15 @@ start() { # start NAME docker-run-args...: a detached container
 }
 logs() { timeout 30 docker logs "$1" 2>&1; }
 exit_code() { timeout "${2:-30}" docker wait "$1" || fail "$1 did not exit"; }
-wait_log() { # NAME TEXT [SECONDS]
-	local deadline=$(($(date +%s) + ${3:-20}))
+state() { docker inspect -f '{{.State.Status}} exit={{.State.ExitCode}}' "$1" 2>&1; }
+wait_log() { # NAME TEXT [SECONDS]: fails at the deadline, or at once if the container has ended
+	local deadline=$(($(date +%s) + ${3:-20})) ended=0
 	while ! logs "$1" | grep -qF -- "$2"; do
-		if [ "$(date +%s)" -ge "$deadline" ]; then
+		if [ $ended = 1 ] || [ "$(date +%s)" -ge "$deadline" ]; then
 			logs "$1" | indent
-			fail "$1: no '$2' in its output after ${3:-20}s (state: $(docker inspect -f '{{.State.Status}} exit={{.State.ExitCode}}' "$1" 2>&1))"
+			fail "$1: no '$2' in its output (waited up to ${3:-20}s; container $(state "$1"))"
 		fi
+		case $(state "$1") in running* | created* | restarting*) ;; *) ended=1 ;; esac
 		sleep 0.1
 	done
 }
@@ -252,6 +258,16 @@ wait_log() { # NAME TEXT [SECONDS]
 zombies() {
 	timeout 60 docker exec "$1" sh -c 'cat /proc/[0-9]*/stat 2>/dev/null' |
 		sed 's/.*) //' | awk '$1 == "Z"' | wc -l
+}
+expect_no_zombies() { # NAME: polls a few seconds, as a process may be caught between exit and reap
+	local z i
+	for ((i = 0; i < ${2:-25}; i++)); do
+		z=$(zombies "$1")
+		[ "$z" = 0 ] && return 0
+		sleep 0.2
+	done
+	timeout 30 docker exec "$1" ps -o pid,ppid,stat,comm 2>&1 | indent
+	fail "$1: $z zombie(s)"
 }
 nprocs() { timeout 60 docker exec "$1" sh -c 'ls -d /proc/[0-9]*' | wc -l; }
 
@@ -378,7 +394,7 @@ s_hooks() {
 		"hook 30-banner.sh" "hook 40-config.sh: from base, APP_GREETING=hello from 20-env.envsh" \
 		"hook 45-legacy.sh" "app: started, APP_GREETING=hello from 20-env.envsh"
 	expect_not_contains "$out" "60-disabled.sh: must never run" "a non-executable hook"
-	expect_eq "$(zombies s4)" 0 "zombies after post-start"
+	expect_no_zombies s4
 	t0=$EPOCHREALTIME
 	timeout 30 docker stop s4 >/dev/null || fail "docker stop"
 	took=$(since "$t0")
@@ -436,7 +452,7 @@ s_seed() {
 	info "ps after provisioning:"
 	printf '%s\n' "$ps" | indent
 	expect_not_contains "$ps" "defunct" "ps"
-	expect_eq "$(zombies s6)" 0 "zombies after provisioning"
+	expect_no_zombies s6
 	t0=$EPOCHREALTIME
 	timeout 30 docker stop s6 >/dev/null || fail "docker stop"
 	took=$(since "$t0")
@@ -465,19 +481,14 @@ s_seed_baseline() {
 
 # 7. 10,000 orphans: none is left a zombie.
 s_orphans() {
-	local t0 z n i
+	local t0 n
 	t0=$EPOCHREALTIME
 	start s7 $TAG/app /app/orphans.sh 10000
 	wait_log s7 "orphans: created 10000" 180
 	info "10000 orphans created in $(since "$t0")s"
-	for ((i = 0; i < 50; i++)); do
-		z=$(zombies s7)
-		[ "$z" = 0 ] && break
-		sleep 0.2
-	done
+	expect_no_zombies s7 50
 	n=$(nprocs s7)
-	info "zombies: $z, processes: $n"
-	expect_eq "$z" 0 "zombies after 10000 orphans"
+	info "zombies: 0, processes: $n"
 	[ "$n" -lt 10 ] || fail "$n processes left in the container"
 	timeout 30 docker stop s7 >/dev/null || fail "docker stop"
 	expect_eq "$(exit_code s7)" 143 "sleep killed by TERM"
