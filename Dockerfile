@@ -20,10 +20,15 @@
 # instead of a stage of its own: no stage of this file needs a registry when BUILD_IMAGE is
 # local.)
 #
-# Using it in your own image -- copy the binary from this image (or download or build the
-# static binary and COPY it from your build context), then make it the entrypoint:
-#
-#     COPY --from=hookinit /usr/local/bin/hookinit /usr/local/bin/hookinit
+# Using it in your own image -- get the static binary in one of two ways, then make it the
+# entrypoint:
+#   a) copy it from this image:
+#          COPY --from=hookinit /usr/local/bin/hookinit /usr/local/bin/hookinit
+#   b) build the static binary yourself and COPY it from your build context:
+#          CGO_ENABLED=0 GOBIN="$PWD" go install -trimpath -ldflags='-s -w' \
+#              github.com/hookinit/hookinit/cmd/hookinit@latest
+#          COPY hookinit /usr/local/bin/hookinit
+#   then:
 #     COPY my-hooks/ /docker-entrypoint.d/
 #     ENTRYPOINT ["hookinit"]
 #     CMD ["my-app", "--flag"]
