@@ -11,6 +11,11 @@
 #   --start-runs N --relay-runs N --reap-orphans N --reap-reps N --idle-secs N
 #   --hooks-runs N --stop-runs N --stopleft-runs N   repetition counts
 #   --hookinit PATH             measure this hookinit binary instead of building one
+#   --variant NAME=PATH         also measure another build (e.g. an experiment) as hookinit[NAME]
+#
+# Options of this script itself:
+#   --rev REV                   build hookinit from the committed revision REV (git archive)
+#                               instead of the working tree, which others may be editing
 #
 # Needs root (PID namespaces via unshare, /proc/PID/smaps_rollup), gcc with a
 # static libc, go, and the Debian packages tini, dumb-init and catatonit,
@@ -20,6 +25,16 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+
+rev=
+args=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--rev) rev=${2:?--rev needs a revision}; shift 2 ;;
+	--rev=*) rev=${1#--rev=}; shift ;;
+	*) args+=("$1"); shift ;;
+	esac
+done
 
 if [ "$(id -u)" != 0 ]; then
 	echo "bench: run as root (unshare --pid and /proc/PID/smaps_rollup need it)" >&2
@@ -54,8 +69,16 @@ go build -o "$work/harness" ./scripts/bench/harness
 
 # hookinit: the static stripped binary, as shipped
 hookinit=
-if [ -f cmd/hookinit/main.go ]; then
-	if CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$work/hookinit" ./cmd/hookinit 2>"$work/build.log"; then
+src=$root
+source="working tree $(git describe --always --dirty 2>/dev/null || echo '?')"
+if [ -n "$rev" ]; then
+	src=$work/src
+	mkdir -p "$src"
+	git archive "$rev" | tar -x -C "$src"
+	source="commit $(git rev-parse --short "$rev")"
+fi
+if [ -f "$src/cmd/hookinit/main.go" ]; then
+	if (cd "$src" && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$work/hookinit" ./cmd/hookinit) 2>"$work/build.log"; then
 		hookinit=$work/hookinit
 	else
 		echo "bench: hookinit does not build; measuring the others only:" >&2
@@ -65,6 +88,6 @@ else
 	echo "bench: cmd/hookinit/main.go does not exist yet; measuring the others only" >&2
 fi
 
-cmd="scripts/bench.sh${*:+ $*}"
-"$work/harness" -app "$work/benchapp" -hookinit "$hookinit" -work "$work" \
-	-out "$root/BENCHMARKS.md" -command "$cmd" "$@"
+cmd="scripts/bench.sh${rev:+ --rev $rev}${args[*]:+ ${args[*]}}"
+"$work/harness" -app "$work/benchapp" -hookinit "$hookinit" -source "$source" -work "$work" \
+	-out "$root/BENCHMARKS.md" -command "$cmd" ${args[@]+"${args[@]}"}

@@ -32,6 +32,8 @@ func (h *harness) benchRelay() {
 		case "hookinit":
 			add(d.name, "app's group (default)", d)
 			add("hookinit --signal-target child", "app only", initDef{"hookinit", []string{d.prefix[0], "--signal-target", "child"}})
+		default: // an extra build (-variant)
+			add(d.name, "app's group (default)", d)
 		}
 	}
 	env := childEnv()

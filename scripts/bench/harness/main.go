@@ -18,6 +18,7 @@ type config struct {
 	app      string // benchapp
 	hookinit string // "" when there is none yet
 	command  string // the command line that produced the report
+	source   string // what hookinit was built from
 	work     string // scratch directory
 	only     map[string]bool
 	quick    bool
@@ -116,6 +117,7 @@ func main() {
 	flag.StringVar(&c.app, "app", "", "path of the built benchapp")
 	flag.StringVar(&c.hookinit, "hookinit", "", "path of the static hookinit binary (empty: not built yet)")
 	flag.StringVar(&c.command, "command", "scripts/bench.sh", "command line shown in the report")
+	flag.StringVar(&c.source, "source", "", "what hookinit was built from, for the report")
 	flag.StringVar(&c.work, "work", "", "scratch directory")
 	flag.StringVar(&only, "only", "start,relay,reap,idle,size,hooks,stop", "comma-separated benchmarks to run")
 	flag.BoolVar(&c.quick, "quick", false, "smoke run: few repetitions (numbers not meaningful)")
@@ -130,6 +132,8 @@ func main() {
 	flag.IntVar(&c.hooksRuns, "hooks-runs", 40, "runs per runner for the hooks benchmark")
 	flag.IntVar(&c.stopRuns, "stop-runs", 100, "runs per init for the cooperative stop")
 	flag.IntVar(&c.stopLeftRuns, "stopleft-runs", 10, "runs per init for the stop with leftovers")
+	var variants multiFlag
+	flag.Var(&variants, "variant", "NAME=PATH: also measure another hookinit binary (e.g. an experimental build) as \"hookinit[NAME]\" (repeatable)")
 	flag.Parse()
 	if c.quick {
 		set := map[string]bool{}
@@ -177,7 +181,17 @@ func main() {
 		d := initDef{"hookinit", []string{c.hookinit}}
 		h.hook = &d
 		h.inits = append(h.inits, d)
-	} else {
+	}
+	for _, v := range variants {
+		name, path, ok := strings.Cut(v, "=")
+		if !ok {
+			fmt.Fprintf(os.Stderr, "bench: -variant %q: want NAME=PATH\n", v)
+			os.Exit(2)
+		}
+		h.inits = append(h.inits, initDef{"hookinit[" + name + "]", []string{path}})
+		h.note("hookinit[%s] is an extra build measured alongside: `%s`.", name, path)
+	}
+	if c.hookinit == "" {
 		h.note("hookinit was not built (cmd/hookinit is missing or does not build): its rows are absent.")
 	}
 	if _, err := os.Stat("/docker-entrypoint.d"); err == nil {
@@ -217,6 +231,11 @@ func main() {
 	logf("wrote %s (%s)", c.out, elapsed.Round(time.Second))
 	fmt.Print(h.targetsTable())
 }
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 func loadavg() string {
 	b, err := os.ReadFile("/proc/loadavg")
