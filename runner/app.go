@@ -78,6 +78,9 @@ func execFailureCode(err error) int {
 // lookPath finds name like execvp does: a name with a slash is used as it
 // is (relative to dir); otherwise the PATH entries are tried in order.
 func lookPath(name, path, dir string) (string, error) {
+	if name == "" {
+		return "", errNotFound // not the PATH directories themselves
+	}
 	if strings.Contains(name, "/") {
 		return name, checkExecutable(absFrom(dir, name))
 	}
