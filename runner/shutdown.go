@@ -16,8 +16,9 @@ import (
 
 // stopAll ends everything still running once the app is gone: hook shells
 // are cancelled so they start nothing new, every remaining process gets
-// SIGTERM, and SIGKILL after the grace period. It returns as soon as no
-// child is left, so a tree that stops quickly never costs the full grace.
+// SIGTERM (a stopped one SIGCONT too, so that it can act on it), and SIGKILL
+// after the grace period. It returns as soon as no child is left, so a tree
+// that stops quickly never costs the full grace.
 // A second stop signal while waiting skips the rest of the grace.
 func (c *container) stopAll() {
 	c.cancelHooks()
@@ -31,6 +32,7 @@ func (c *container) stopAll() {
 	default:
 	}
 	c.signalRemaining(unix.SIGTERM)
+	continueStopped()
 	if c.waitEmpty(empty, c.cfg.Grace) {
 		return
 	}
@@ -72,6 +74,18 @@ func (c *container) signalRemaining(sig syscall.Signal) {
 	}
 	for _, pid := range descendants(os.Getpid()) {
 		_ = unix.Kill(pid, sig) // ESRCH: it exited meanwhile
+	}
+}
+
+// continueStopped sends SIGCONT to the stopped processes below hookinit: a
+// stopped process acts on its SIGTERM only once it is continued, and would
+// otherwise sit out the grace period and be killed. (As PID 1, every process
+// of the namespace is below hookinit.)
+func continueStopped() {
+	for _, pid := range descendants(os.Getpid()) {
+		if f, ok := statFields(pid); ok && f[0] == "T" {
+			_ = unix.Kill(pid, unix.SIGCONT) // ESRCH: it exited meanwhile
+		}
 	}
 }
 
@@ -144,22 +158,29 @@ func scanDescendants(pid int) []int {
 	return out
 }
 
-// parentOf reads the parent pid from /proc/PID/stat. The command name may
-// contain spaces and parentheses, so parse after the last ')'.
+// parentOf reads the parent pid from /proc/PID/stat.
 func parentOf(pid int) (int, bool) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, false
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, false
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 2 {
+	f, ok := statFields(pid)
+	if !ok || len(f) < 2 {
 		return 0, false
 	}
 	pp, err := strconv.Atoi(f[1])
 	return pp, err == nil
+}
+
+// statFields are the fields of /proc/PID/stat after the command name, from
+// the state on. The command name may contain spaces and parentheses, so
+// they start after the last ')'.
+func statFields(pid int) ([]string, bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return nil, false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return nil, false
+	}
+	f := strings.Fields(s[i+1:])
+	return f, len(f) > 0
 }
