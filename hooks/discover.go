@@ -122,8 +122,9 @@ type DiscoverOptions struct {
 	// /docker-entrypoint.d, which an image need not have; false for roots
 	// the user named, where a missing one is most likely a typo.
 	MissingOK bool
-	// Logf, if set, receives -v level lines such as ignored and skipped
-	// files (format without trailing newline).
+	// Logf, if set, receives -v level lines about ignored files (format
+	// without trailing newline). Skipped hooks are not logged here: they
+	// are in the plan, and the runner reports each one at every verbosity.
 	Logf func(format string, args ...any)
 }
 
@@ -394,7 +395,6 @@ func (d *discoverer) resolve(l *layer) Hook {
 		d.problem(Problem{Path: e.path, Msg: e.problem})
 	case e.info.Mode()&0o111 == 0:
 		h.Kind, h.Reason = Skipped, "not executable"
-		d.logf("skipping %s: not executable", e.path)
 	default:
 		h.Kind = kindByName(e.name)
 	}

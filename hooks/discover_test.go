@@ -153,7 +153,6 @@ func TestDiscoverTestdata(t *testing.T) {
 		"ignoring base/10-base.sh~: editor or package manager leftover",
 		"ignoring app/.hidden.sh: hidden file",
 		"ignoring directory app/lib",
-		"skipping base/40-readme.txt: not executable",
 	})
 }
 
@@ -274,11 +273,6 @@ func TestDiscoverClassification(t *testing.T) {
 	}
 	wantLines(t, "log", l.lines, []string{
 		"ignoring directory " + root + "/lib",
-		"skipping " + root + "/70-noexec.sh: not executable",
-		"skipping " + root + "/71-noexec.envsh: not executable",
-		"skipping " + root + "/72-noexec-bin: not executable",
-		"skipping " + root + "/81-link-noexec.sh: not executable",
-		"skipping " + root + "/README: not executable",
 	})
 }
 

@@ -1,10 +1,143 @@
 package runner
 
-// plan is a placeholder until hook discovery lands.
-type plan struct{}
+import (
+	"context"
+	"os"
+	"syscall"
 
-func (c *container) check() int                    { return 0 }
-func (c *container) loadHooks() (*plan, int, bool) { return &plan{}, 0, true }
-func (c *container) preStart(p *plan) (int, bool)  { return 0, true }
-func (c *container) startBackground(p *plan)       {}
-func (c *container) startPostStart(p *plan)        {}
+	"github.com/hookinit/hookinit/hooks"
+	"github.com/hookinit/hookinit/runner/early"
+)
+
+// loadHooks discovers and checks every hook before anything runs: a hook
+// with a problem stops start-up with exit 2 and nothing half-done.
+func (c *container) loadHooks() (*hooks.Plan, int, bool) {
+	plan, err := c.discover()
+	if err != nil {
+		c.log.errorf("%v", err)
+		return nil, 2, false
+	}
+	if len(plan.Problems) > 0 {
+		for _, p := range plan.Problems {
+			c.log.errorf("%s", p)
+		}
+		c.log.errorf("not starting: fix the hooks above ('hookinit --check' shows the plan)")
+		return nil, 2, false
+	}
+	for _, ph := range []hooks.Phase{hooks.PreStart, hooks.Background, hooks.PostStart} {
+		for _, h := range plan.Hooks(ph) {
+			if h.Kind == hooks.Skipped {
+				c.log.infof("skipping %s hook %s: %s", ph, h.Path, h.Reason)
+			}
+		}
+	}
+	return plan, 0, true
+}
+
+// discover reads the hook roots. The default root may be missing; a root
+// the user named may not. With --script and no --hooks, the script owns
+// /docker-entrypoint.d (it usually loops over it itself), so hookinit
+// reads no hooks at all.
+func (c *container) discover() (*hooks.Plan, error) {
+	roots, missingOK := c.cfg.Hooks, false
+	if roots == nil {
+		if c.cfg.Script != "" {
+			return &hooks.Plan{}, nil
+		}
+		roots, missingOK = []string{DefaultHooksDir}, true
+	}
+	return hooks.Discover(roots, hooks.DiscoverOptions{MissingOK: missingOK, Logf: c.log.debugf})
+}
+
+// check is --check: print the plan, exit 2 on any problem, run nothing.
+func (c *container) check() int {
+	plan, err := c.discover()
+	if err != nil {
+		c.log.errorf("%v", err)
+		return 2
+	}
+	if _, err := plan.WriteTo(os.Stdout); err != nil {
+		c.log.errorf("writing the plan: %v", err)
+		return 2
+	}
+	if len(plan.Problems) > 0 {
+		return 2
+	}
+	return 0
+}
+
+// newShell prepares the embedded shell that runs every hook, with the
+// environment and directory hookinit was started with.
+func (c *container) newShell() {
+	c.shell = hooks.NewShell(c.reaper, hooks.ShellOptions{
+		Env:       c.env,
+		Dir:       c.cwd,
+		Stdout:    os.Stdout,
+		Stderr:    os.Stderr,
+		LogPrefix: c.cfg.LogPrefix,
+		Logf:      c.log.debugf,
+	})
+}
+
+// preStart runs the pre-start hooks in order. A failing hook stops
+// start-up with its exit code; a stop signal cancels the running hook and
+// stops start-up with 128+n. Other signals wait for the app.
+func (c *container) preStart(plan *hooks.Plan) (int, bool) {
+	for _, h := range plan.Runnable(hooks.PreStart) {
+		code, stopped := c.runBlocking(h)
+		if stopped {
+			return code, false
+		}
+		if code != 0 {
+			c.log.errorf("pre-start hook %s failed with exit code %d: not starting the app", h.Path, code)
+			return code, false
+		}
+	}
+	c.env = c.shell.Environ()
+	return 0, true
+}
+
+// runBlocking runs one hook to its end while watching for signals.
+func (c *container) runBlocking(h hooks.Hook) (code int, stopped bool) {
+	ctx, cancel := context.WithCancel(c.hooksCtx)
+	defer cancel()
+	done := make(chan int, 1)
+	c.log.debugf("running %s hook %s (%s)", h.Phase, h.Path, h.Kind)
+	go func() { done <- c.runHook(ctx, h) }()
+	for {
+		select {
+		case code := <-done:
+			c.log.debugf("%s hook %s exited with %d", h.Phase, h.Path, code)
+			return code, false
+		case s := <-early.Signals:
+			sig := s.(syscall.Signal)
+			if !isStopSignal(sig) {
+				c.queued = append(c.queued, sig)
+				continue
+			}
+			c.log.infof("%s during %s hook %s: stopping", SignalName(sig), h.Phase, h.Path)
+			return 128 + int(sig), true
+		}
+	}
+}
+
+// runHook runs h with the shell and returns its exit code; an error of the
+// shell itself counts as a failure.
+func (c *container) runHook(ctx context.Context, h hooks.Hook) int {
+	code, err := c.shell.Run(ctx, h.Path, h.Kind)
+	if err != nil && ctx.Err() == nil {
+		c.log.errorf("%s hook %s: %v", h.Phase, h.Path, err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	return code
+}
+
+// stop asks the container to stop early; ignored once it is stopping.
+func (c *container) stop(ev stopEvent) {
+	select {
+	case c.events <- ev:
+	case <-c.hooksCtx.Done():
+	}
+}

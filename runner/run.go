@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"github.com/hookinit/hookinit/hooks"
 	"github.com/hookinit/hookinit/runner/early"
 
 	"context"
@@ -28,6 +29,7 @@ type container struct {
 
 	queued []syscall.Signal // received before the app existed
 	app    *process
+	shell  *hooks.Shell
 	// events carries what ends the container besides the app's exit: a
 	// failed post-start hook, an essential background hook that ended.
 	events chan stopEvent
@@ -62,6 +64,7 @@ func (c *container) run() int {
 		return code
 	}
 	c.reaper = NewReaper(c.log)
+	c.newShell()
 	defer c.cancelHooks()
 
 	if code, ok := c.preStart(plan); !ok {

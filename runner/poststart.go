@@ -1,0 +1,48 @@
+package runner
+
+import (
+	"fmt"
+
+	"github.com/hookinit/hookinit/hooks"
+)
+
+// startPostStart runs the post-start hooks in order once the app has
+// started and, with --ready, once it is ready. A failure or a readiness
+// timeout stops the container with that code, unless
+// --post-start-failure ignore.
+func (c *container) startPostStart(plan *hooks.Plan) {
+	hs := plan.Runnable(hooks.PostStart)
+	if len(hs) == 0 && c.cfg.Ready == "" {
+		return
+	}
+	go func() {
+		if c.cfg.Ready != "" {
+			if err := waitReady(c.hooksCtx, c.cfg.Ready, c.cfg.ReadyTimeout); err != nil {
+				if c.hooksCtx.Err() == nil {
+					c.postStartFailed(err.Error(), 124)
+				}
+				return
+			}
+			c.log.debugf("%s is ready", c.cfg.Ready)
+		}
+		for _, h := range hs {
+			c.log.debugf("running post-start hook %s", h.Path)
+			code := c.runHook(c.hooksCtx, h)
+			if c.hooksCtx.Err() != nil {
+				return
+			}
+			if code != 0 {
+				c.postStartFailed(fmt.Sprintf("post-start hook %s failed with exit code %d", h.Path, code), code)
+				return
+			}
+		}
+	}()
+}
+
+func (c *container) postStartFailed(reason string, code int) {
+	if c.cfg.IgnorePostStartFailure {
+		c.log.errorf("%s (ignored: --post-start-failure ignore)", reason)
+		return
+	}
+	c.stop(stopEvent{reason: reason, code: code})
+}
