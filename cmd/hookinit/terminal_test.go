@@ -29,6 +29,13 @@ type terminal struct {
 // setup may change the terminal's settings first.
 func startTerminal(t *testing.T, m mode, setup func(slave *os.File), args ...string) *terminal {
 	t.Helper()
+	return openTerminal(t, m, setup, m.argv(args)...)
+}
+
+// openTerminal starts argv, which starts hookinit as m says, on a new
+// terminal.
+func openTerminal(t *testing.T, m mode, setup func(slave *os.File), argv ...string) *terminal {
+	t.Helper()
 	master, slave, err := pty.Open()
 	if err != nil {
 		t.Fatal(err)
@@ -42,10 +49,10 @@ func startTerminal(t *testing.T, m mode, setup func(slave *os.File), args ...str
 	}
 	env := append(os.Environ(), "TERM=dumb", "PS1=$ ", "HISTFILE=/dev/null", "HOME="+t.TempDir())
 	tm := &terminal{t: t, master: master, read: make(chan struct{})}
-	tm.instance = startWith(t, m, opts{
+	tm.instance = startArgv(t, m, opts{
 		env: env, stdin: slave, stdout: slave, stderr: slave,
 		sys: &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0},
-	}, args...)
+	}, argv...)
 	slave.Close()
 	go func() {
 		_, _ = io.Copy(&tm.out, master) // ends with EIO once every slave is closed
@@ -201,11 +208,14 @@ func TestTerminalTac(t *testing.T) {
 }
 
 // Point 6: the app gets no SIGHUP or SIGCONT at start, relayed signals reach
-// it, and so does Ctrl-C.
+// it, and so does Ctrl-C. hookinit starts with SIGCONT blocked, which the app
+// inherits, so that a SIGCONT sent to it before its handlers are in place
+// stays pending until the recorder catches it. (A SIGHUP that early would
+// kill it: 129.)
 func TestTerminalNoSignalsAtStart(t *testing.T) {
 	t.Parallel()
 	rec := newRecorder(t)
-	tm := startTerminal(t, direct, nil, rec.argv("-exit-on", "INT")...)
+	tm := openTerminal(t, direct, nil, append([]string{bin.sigstate, "-block", "CONT", "--"}, direct.argv(rec.argv("-exit-on", "INT"))...)...)
 	rec.waitReady(t)
 	tm.foreground("sigrec")
 	tm.signal(unix.SIGUSR1)
@@ -252,7 +262,7 @@ func TestTerminalJobControlSignalsToHookinit(t *testing.T) {
 // app as a SIGTTOU nobody sent.
 func TestTerminalTostop(t *testing.T) {
 	t.Parallel()
-	tm := startTerminal(t, direct, nil, "bash", "--norc", "--noprofile", "-i")
+	tm := openTerminal(t, direct, nil, "bash", "--norc", "--noprofile", "-i")
 	tm.pidCache = tm.cmd.Process.Pid // "hookinit" here is the shell
 	tm.write("stty tostop; " + bin.hookinit + ` -v sh -c 'sleep 0.2; echo do""ne'; echo "r""c=$?"` + "\n")
 	tm.expect("done")
