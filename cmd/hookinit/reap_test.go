@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +22,7 @@ func TestReapOrphans(t *testing.T) {
 		t.Run(fmt.Sprintf("%s/%d", c.mode, c.n), func(t *testing.T) {
 			t.Parallel()
 			hold := filepath.Join(t.TempDir(), "hold")
-			r := start(t, c.mode, bin.orphans, "-n", fmt.Sprint(c.n), "-hold", hold)
+			r := start(t, c.mode, "-v", bin.orphans, "-n", fmt.Sprint(c.n), "-hold", hold)
 			waitFor(t, 60*time.Second, "the orphans to be created", func() bool {
 				return strings.Contains(r.stdout.String(), fmt.Sprintf("created %d\n", c.n))
 			})
@@ -50,9 +51,21 @@ func TestReapOrphans(t *testing.T) {
 			if code := r.wait(30 * time.Second); code != 0 {
 				t.Errorf("exit %d, want 0\nstderr: %s", code, r.stderr.String())
 			}
+			// hookinit reaped them, not someone else: -v logs each one
+			// (or counts the lines it had to drop).
+			reaped := strings.Count(r.stderr.String(), "hookinit: reaped orphan pid ")
+			if m := dropped.FindStringSubmatch(r.stderr.String()); m != nil {
+				n, _ := strconv.Atoi(m[1])
+				reaped += n
+			}
+			if reaped != c.n {
+				t.Errorf("hookinit logged %d reaped orphans, want %d", reaped, c.n)
+			}
 		})
 	}
 }
+
+var dropped = regexp.MustCompile(`hookinit: (\d+) log lines dropped`)
 
 // The zombie count above can fail: the same factory under a PID 1 that never
 // reaps, without hookinit, leaves every orphan a zombie.
