@@ -1,6 +1,10 @@
 package runner
 
 import (
+	"slices"
+
+	"github.com/hookinit/hookinit/runner/early"
+
 	"fmt"
 	"strconv"
 	"strings"
@@ -70,6 +74,9 @@ func ParseRewrite(spec string) (from, to syscall.Signal, err error) {
 	}
 	if from, err = ParseSignal(a, false); err != nil {
 		return 0, 0, fmt.Errorf("%q: %w", spec, err)
+	}
+	if !slices.Contains(early.Relayable, from) {
+		return 0, 0, fmt.Errorf("%q: %s is never relayed, so it cannot be rewritten", spec, SignalName(from))
 	}
 	if to, err = ParseSignal(b, true); err != nil {
 		return 0, 0, fmt.Errorf("%q: %w", spec, err)

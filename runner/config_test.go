@@ -35,7 +35,7 @@ func TestParseRewriteAndRemap(t *testing.T) {
 	if f, to, err := ParseRewrite("USR1:0"); err != nil || f != unix.SIGUSR1 || to != 0 {
 		t.Errorf("USR1:0 = %v %v %v", f, to, err)
 	}
-	for _, bad := range []string{"TERM", "TERM:FOO", "0:TERM", ":"} {
+	for _, bad := range []string{"TERM", "TERM:FOO", "0:TERM", ":", "KILL:TERM", "URG:TERM", "CHLD:0", "33:TERM"} {
 		_, _, err := ParseRewrite(bad)
 		if err == nil || !strings.Contains(err.Error(), `"`+bad+`"`) {
 			t.Errorf("ParseRewrite(%q) error %v does not quote the spec", bad, err)

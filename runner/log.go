@@ -3,8 +3,11 @@ package runner
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Verbosity selects which of hookinit's own messages are written.
@@ -41,6 +44,15 @@ func newLogger(level Verbosity) *logger {
 }
 
 func (l *logger) write() {
+	// On a terminal where hookinit is in the background (the app has the
+	// foreground) and tostop is set, a write makes the kernel send SIGTTOU
+	// to hookinit's group, which would be relayed to the app and stop it.
+	// With SIGTTOU blocked on the writing thread, the kernel lets the write
+	// through; a SIGTTOU sent to hookinit still reaches its other threads.
+	runtime.LockOSThread()
+	var ttou unix.Sigset_t
+	ttou.Val[0] = 1 << (unix.SIGTTOU - 1)
+	_ = unix.PthreadSigmask(unix.SIG_BLOCK, &ttou, nil)
 	for it := range l.queue {
 		if it.ack != nil {
 			close(it.ack)

@@ -24,8 +24,9 @@ import (
 //   - URG is sent constantly by the Go runtime to preempt goroutines, so a
 //     relayed URG would almost always be spurious.
 //   - PROF belongs to the runtime's profiler.
-//   - 32 and 33 are reserved by the runtime (glibc's cancel/setxid), and 34
-//     is the runtime's per-thread syscall signal: hookinit cannot catch them.
+//   - 32 is glibc's thread cancellation signal and 33 the Go runtime's
+//     per-thread syscall signal (glibc's setxid); 34 is reserved by musl
+//     and counted as SIGRTMIN by glibc's tools. hookinit cannot catch them.
 var Relayable = func() []syscall.Signal {
 	var s []syscall.Signal
 	for n := 1; n <= 64; n++ {
