@@ -26,11 +26,11 @@ func (c *container) startApp() (int, bool) {
 	cmd := &hooks.Command{
 		Args:       c.cfg.Command,
 		Env:        c.env,
-		Dir:        c.cwd,
+		Dir:        c.dir,
 		Stdin:      os.Stdin,
 		Stdout:     os.Stdout,
 		Stderr:     os.Stderr,
-		Umask:      -1,
+		Umask:      c.umask,
 		Foreground: ownsTerminal(),
 	}
 	return c.startAppCommand(cmd)

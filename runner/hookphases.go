@@ -76,6 +76,7 @@ func (c *container) newShell() {
 		Stderr:    os.Stderr,
 		LogPrefix: c.cfg.LogPrefix,
 		Logf:      c.log.debugf,
+		Args:      c.cfg.Command,
 	})
 }
 
@@ -93,7 +94,9 @@ func (c *container) preStart(plan *hooks.Plan) (int, bool) {
 			return code, false
 		}
 	}
-	c.env = c.shell.Environ()
+	// The app gets what a docker-entrypoint.sh that sourced the *.envsh
+	// hooks and then exec'd it would give it.
+	c.env, c.dir, c.umask = c.shell.Environ(), c.shell.Dir(), c.shell.Umask()
 	return 0, true
 }
 

@@ -19,8 +19,10 @@ type container struct {
 	cfg    Config
 	log    *logger
 	reaper *Reaper
-	cwd    string   // the caller's directory: children start there
+	cwd    string   // the caller's directory: hooks start there
 	env    []string // the app's environment; *.envsh hooks extend it
+	dir    string   // the app's directory: the caller's, unless an *.envsh cd'd
+	umask  int      // the app's umask; -1 keeps hookinit's
 
 	// hooksCtx is cancelled when the container stops, so that hook shells
 	// start nothing new and end their process groups.
@@ -90,7 +92,7 @@ func (c *container) setup() error {
 	if err != nil {
 		cwd = "/"
 	}
-	c.cwd = cwd
+	c.cwd, c.dir, c.umask = cwd, cwd, -1
 	c.env = os.Environ()
 	for i, root := range c.cfg.Hooks {
 		c.cfg.Hooks[i] = absFrom(cwd, root)

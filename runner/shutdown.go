@@ -22,6 +22,9 @@ import (
 // A second stop signal while waiting skips the rest of the grace.
 func (c *container) stopAll() {
 	c.cancelHooks()
+	if c.shell != nil {
+		c.shell.Close()
+	}
 	if c.reaper == nil {
 		return
 	}
