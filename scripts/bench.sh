@@ -90,4 +90,5 @@ fi
 
 cmd="scripts/bench.sh${rev:+ --rev $rev}${args[*]:+ ${args[*]}}"
 "$work/harness" -app "$work/benchapp" -hookinit "$hookinit" -source "$source" -work "$work" \
+	-analysis "$root/scripts/bench/analysis.md" \
 	-out "$root/BENCHMARKS.md" -command "$cmd" ${args[@]+"${args[@]}"}

@@ -19,6 +19,7 @@ type config struct {
 	hookinit string // "" when there is none yet
 	command  string // the command line that produced the report
 	source   string // what hookinit was built from
+	analysis string // hand-written notes appended to the report
 	work     string // scratch directory
 	only     map[string]bool
 	quick    bool
@@ -118,6 +119,7 @@ func main() {
 	flag.StringVar(&c.hookinit, "hookinit", "", "path of the static hookinit binary (empty: not built yet)")
 	flag.StringVar(&c.command, "command", "scripts/bench.sh", "command line shown in the report")
 	flag.StringVar(&c.source, "source", "", "what hookinit was built from, for the report")
+	flag.StringVar(&c.analysis, "analysis", "", "a hand-written markdown file appended to the report (profiling notes)")
 	flag.StringVar(&c.work, "work", "", "scratch directory")
 	flag.StringVar(&only, "only", "start,relay,reap,idle,size,hooks,stop", "comma-separated benchmarks to run")
 	flag.BoolVar(&c.quick, "quick", false, "smoke run: few repetitions (numbers not meaningful)")

@@ -164,10 +164,11 @@ func children(pid int) []int {
 
 // procStats is what /proc says about one process.
 type procStats struct {
-	rssKiB, pssKiB int64
-	threads        int
-	ctxVol, ctxInv int64 // summed over all threads
-	cpuTicks       int64 // utime+stime
+	rssKiB, pssKiB   int64
+	anonKiB, fileKiB int64 // RssAnon and RssFile from /proc/PID/status
+	threads          int
+	ctxVol, ctxInv   int64 // summed over all threads
+	cpuTicks         int64 // utime+stime
 }
 
 func readProcStats(pid int) (procStats, error) {
@@ -187,6 +188,21 @@ func readProcStats(pid int) (procStats, error) {
 			s.rssKiB = v
 		case "Pss:":
 			s.pssKiB = v
+		}
+	}
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			f := strings.Fields(line)
+			if len(f) < 2 {
+				continue
+			}
+			v, _ := strconv.ParseInt(f[1], 10, 64)
+			switch f[0] {
+			case "RssAnon:":
+				s.anonKiB = v
+			case "RssFile:":
+				s.fileKiB = v
+			}
 		}
 	}
 	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))

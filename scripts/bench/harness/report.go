@@ -120,5 +120,11 @@ func (h *harness) report(start time.Time, elapsed time.Duration, load0, load1 st
 		b.WriteString("\n")
 	}
 	b.WriteString(h.body.String())
+	if c.analysis != "" {
+		if notes, err := os.ReadFile(c.analysis); err == nil {
+			b.WriteString("\n")
+			b.Write(notes)
+		}
+	}
 	return b.String()
 }
