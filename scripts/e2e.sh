@@ -419,7 +419,8 @@ s_hooks() {
 	took=$(since "$t0")
 	code=$(exit_code s4)
 	out=$(logs s4)
-	info "base image: docker stop took ${took}s, exit $code"
+	info "base image: docker stop took ${took}s, exit $code; its output:"
+	grep -v 'heartbeat.sh: tick' <<<"$out" | indent
 	expect_eq "$code" 0 "exit code (the app's)"
 	expect_contains "$out" "app: caught TERM, shutting down" "the app's TERM handler"
 	expect_contains "$out" "background 20-watcher: got TERM, exiting" "background hook stopped with TERM"
@@ -592,7 +593,7 @@ s_check_build() {
 	fi
 	out=$(cat "$LOGS/build-badhook.log")
 	info "the failed build says:"
-	grep -e '10-broken' -e 'returned a non-zero code' <<<"$out" | indent
+	grep -e '10-broken\.sh:' -e 'returned a non-zero code' <<<"$out" | indent
 	expect_match "$out" '10-broken\.sh:4(:[0-9]+)?' "file and line in the build's error"
 }
 
