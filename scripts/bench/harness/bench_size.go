@@ -13,7 +13,7 @@ func (h *harness) benchSize() {
 	}
 	var rows []row
 	if h.hook != nil {
-		rows = append(rows, row{"hookinit", h.hook.prefix[0], "`CGO_ENABLED=0 go build -trimpath -ldflags='-s -w'`"})
+		rows = append(rows, row{"hookinit", h.hook.prefix[0], "`CGO_ENABLED=0 go build -trimpath -ldflags='-s -w'` (by scripts/bench.sh, in a scratch directory)"})
 	}
 	for _, n := range []string{"tini", "tini-static", "dumb-init", "catatonit"} {
 		if p, err := exec.LookPath(n); err == nil {
@@ -57,7 +57,11 @@ func (h *harness) benchSize() {
 	h.printf("| binary | path | how | linkage | size | ratio to tini-static |\n| --- | --- | --- | --- | --- | --- |\n")
 	for _, r := range rows {
 		s := size(r.path)
-		h.printf("| %s | `%s` | %s | %s | %s | %s |\n", r.name, r.path, r.how, linkage(r.path), kib(s/1024), ratio(s, tiniStatic))
+		path := "`" + r.path + "`"
+		if r.name == "hookinit" {
+			path = "—"
+		}
+		h.printf("| %s | %s | %s | %s | %s | %s |\n", r.name, path, r.how, linkage(r.path), kib(s/1024), ratio(s, tiniStatic))
 	}
 	h.printf("\n")
 	if h.hook != nil {
