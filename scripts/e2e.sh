@@ -343,6 +343,30 @@ s_stop() {
 	expect_lt "$base" 15 "sh entrypoint stop"
 }
 
+# 1c. When the app exits, what it left behind gets SIGTERM (and can clean up), then SIGKILL
+#     after --grace; the exit code stays the app's and hookinit does not sleep out the grace.
+s_leftovers() {
+	local out err code t0 took
+	t0=$EPOCHREALTIME
+	run_capture out err code -e HOOKINIT_GRACE=30s $TAG/app sh -c '(trap "echo leftover: got TERM, cleaning up; exit 0" TERM
+		echo leftover: running; while :; do sleep 0.1; done) & sleep 0.5; echo "app: exiting 7"; exit 7'
+	took=$(since "$t0")
+	info "a leftover that handles TERM, HOOKINIT_GRACE=30s: exit $code after ${took}s"
+	expect_eq "$code" 7 "exit code (the app's)"
+	expect_order "$out" "output" "leftover: running" "app: exiting 7" "leftover: got TERM, cleaning up"
+	expect_lt "$took" 15 "exit once the leftover is gone, not after the 30s grace"
+
+	t0=$EPOCHREALTIME
+	run_capture out err code -e HOOKINIT_GRACE=1s $TAG/app sh -c \
+		'(trap "echo leftover: TERM ignored" TERM; while :; do sleep 0.1; done) & sleep 0.5; exit 7'
+	took=$(since "$t0")
+	info "a leftover that ignores TERM, HOOKINIT_GRACE=1s: exit $code after ${took}s"
+	expect_eq "$code" 7 "exit code (the app's)"
+	expect_contains "$out" "leftover: TERM ignored" "the leftover got TERM first"
+	expect_ge "$took" 1.5 "the leftover gets its grace (0.5s + 1s)"
+	expect_lt "$took" 15 "SIGKILL after the grace"
+}
+
 # 2. docker kill -s SIG reaches the app; exit 128+n when the app dies of it.
 s_signals() {
 	local s out code n c t0 took
@@ -601,6 +625,7 @@ s_check_build() {
 SCENARIOS=(
 	"0|0|s_image|the Dockerfile's final stage"
 	"1|0|s_stop|docker stop: graceful and prompt vs a sh entrypoint"
+	"1c|0|s_leftovers|the app exits: leftovers get TERM, then KILL after --grace"
 	"2|0|s_signals|docker kill -s USR1/HUP/TERM/...: relayed; 128+n"
 	"3|0|s_exit_codes|exit codes, arguments, 127/126"
 	"4|1|s_hooks|hooks: pre-start, envsh, post-start, background, failure"
