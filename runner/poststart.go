@@ -31,6 +31,7 @@ func (c *container) startPostStart(plan *hooks.Plan) {
 			if c.hooksCtx.Err() != nil {
 				return
 			}
+			c.log.debugf("post-start hook %s exited with %d", h.Path, code)
 			if code != 0 {
 				c.postStartFailed(fmt.Sprintf("post-start hook %s failed with exit code %d", h.Path, code), code)
 				return
