@@ -41,7 +41,13 @@ func (c *container) superviseHook(h hooks.Hook) {
 		if time.Since(started) >= healthyAfter {
 			backoff = backoffMin
 		}
-		c.log.infof("background hook %s exited with %d: restarting in %v", h.Path, code, backoff)
+		// A failure is worth a line at the default verbosity; a
+		// restart=always hook that exited 0 did nothing wrong.
+		logf := c.log.infof
+		if code == 0 {
+			logf = c.log.debugf
+		}
+		logf("background hook %s exited with %d: restarting in %v", h.Path, code, backoff)
 		select {
 		case <-time.After(backoff):
 		case <-c.hooksCtx.Done():
