@@ -3,7 +3,6 @@ package runner
 import (
 	"errors"
 	"os"
-	"os/signal"
 	"strconv"
 	"sync"
 	"syscall"
@@ -14,7 +13,10 @@ import (
 )
 
 // Reaper is the one place where hookinit collects exit statuses: a single
-// wait4(-1, WNOHANG) loop driven by SIGCHLD. Processes are started through
+// goroutine that sleeps in waitid(P_ALL, WNOWAIT) until some child has
+// exited, then collects every exit with wait4(-1, WNOHANG). It needs no
+// SIGCHLD: each delivery through os/signal would cost two thread wake-ups,
+// per child, in a loop that reaps thousands of orphans. Processes are started through
 // it (Start), so an exit can never be claimed by anyone else, and an exit
 // that happens before Start has returned is kept until Start registers the
 // process.
@@ -31,7 +33,6 @@ type Reaper struct {
 	childless bool
 
 	kick    chan struct{}
-	sigchld chan os.Signal
 	devnull int
 }
 
@@ -43,15 +44,12 @@ func NewReaper(log *logger) *Reaper {
 		procs:   map[int]*process{},
 		early:   map[int]syscall.WaitStatus{},
 		kick:    make(chan struct{}, 1),
-		sigchld: make(chan os.Signal, 1),
 		devnull: -1,
 	}
 	if fd, err := unix.Open("/dev/null", unix.O_RDWR|unix.O_CLOEXEC, 0); err == nil {
 		r.devnull = fd
 	}
-	signal.Notify(r.sigchld, unix.SIGCHLD)
 	go r.loop()
-	r.Kick() // children may have exited before SIGCHLD was caught
 	return r
 }
 
@@ -63,21 +61,30 @@ func (r *Reaper) Kick() {
 	}
 }
 
+// loop reaps until the process ends. While hookinit has children it waits
+// in the kernel; with none it waits for Start (or Empty) to kick it. Being
+// childless happens only before the app starts and after it exited: while
+// the app runs it is a child, so orphans adopted meanwhile wake waitid too.
 func (r *Reaper) loop() {
 	for {
-		select {
-		case <-r.sigchld:
-		case <-r.kick:
+		if r.reapAll() {
+			<-r.kick
+			continue
 		}
-		r.reapAll()
+		var info unix.Siginfo
+		err := unix.Waitid(unix.P_ALL, 0, &info, unix.WEXITED|unix.WNOWAIT, nil)
+		if err != nil && !errors.Is(err, unix.EINTR) && !errors.Is(err, unix.ECHILD) {
+			r.log.errorf("waitid: %v", err)
+			<-r.kick // never spin; the next Start or Empty retries
+		}
 	}
 }
 
 // reapAll collects every exited child. SIGCHLDs coalesce, so one signal may
 // stand for many exits: loop until the kernel says there is nothing more.
 // Exits are announced after the pass, so that whoever wakes up on an exit
-// already knows whether any child is left.
-func (r *Reaper) reapAll() {
+// already knows whether any child is left. It reports whether none is.
+func (r *Reaper) reapAll() bool {
 	var exits []exit
 	childless := false
 	for {
@@ -109,6 +116,7 @@ func (r *Reaper) reapAll() {
 	for _, c := range waiters {
 		close(c)
 	}
+	return childless
 }
 
 type exit struct {
@@ -193,6 +201,7 @@ func (r *Reaper) start(cmd *hooks.Command) (*process, error) {
 	if r.starting == 0 {
 		clear(r.early) // orphans that happened to exit during a fork
 	}
+	r.Kick() // a childless loop must start waiting for this one
 	return p, err
 }
 

@@ -67,13 +67,13 @@ func newApp(runFn func(runner.Config)) *cli.App {
 
 func flags() []cli.Flag {
 	return []cli.Flag{
-		&cli.GenericFlag{Name: "hooks", Value: &pathList{}, EnvVars: env("HOOKS"),
+		&cli.GenericFlag{Name: "hooks", Value: &pathList{repeatable: repeatable{env: "HOOKINIT_HOOKS"}}, EnvVars: env("HOOKS"),
 			Usage: "hook root `DIR` (repeatable; HOOKINIT_HOOKS is colon-separated) (default: " + runner.DefaultHooksDir + ")"},
 		&cli.StringFlag{Name: "script", EnvVars: env("SCRIPT"), Usage: "interpret `FILE` (an existing docker-entrypoint.sh); its exec CMD starts CMD as the app"},
 		&cli.BoolFlag{Name: "check", EnvVars: env("CHECK"), Usage: "validate the hooks, print the plan, run nothing"},
 		&cli.StringFlag{Name: "signal-target", Value: "group", EnvVars: env("SIGNAL_TARGET"), Usage: "relay signals to the app's process `group` or to the child alone"},
-		&cli.GenericFlag{Name: "rewrite", Value: &rewrites{}, EnvVars: env("REWRITE"), Usage: "relay signal FROM as TO, `FROM:TO` (repeatable; TO=0 drops it), e.g. TERM:QUIT"},
-		&cli.GenericFlag{Name: "remap-exit", Value: &remaps{}, EnvVars: env("REMAP_EXIT"), Usage: "exit with TO when the app exits with FROM, `FROM:TO` (repeatable), e.g. 143:0"},
+		&cli.GenericFlag{Name: "rewrite", Value: &rewrites{repeatable: repeatable{env: "HOOKINIT_REWRITE"}}, EnvVars: env("REWRITE"), Usage: "relay signal FROM as TO, `FROM:TO` (repeatable; TO=0 drops it), e.g. TERM:QUIT"},
+		&cli.GenericFlag{Name: "remap-exit", Value: &remaps{repeatable: repeatable{env: "HOOKINIT_REMAP_EXIT"}}, EnvVars: env("REMAP_EXIT"), Usage: "exit with TO when the app exits with FROM, `FROM:TO` (repeatable), e.g. 143:0"},
 		&cli.DurationFlag{Name: "stop-timeout", EnvVars: env("STOP_TIMEOUT"), Usage: "SIGKILL the app's group `DURATION` after a relayed stop signal (0: never, the orchestrator decides)"},
 		&cli.DurationFlag{Name: "grace", Value: 5 * time.Second, EnvVars: env("GRACE"), Usage: "once the app exited, the `DURATION` leftover processes get between SIGTERM and SIGKILL"},
 		&cli.StringFlag{Name: "ready", EnvVars: env("READY"), Usage: "run post-start hooks once `URL` is ready: tcp://HOST:PORT, http://HOST:PORT/PATH, file:///PATH"},
@@ -145,11 +145,41 @@ func configFrom(c *cli.Context) (runner.Config, error) {
 	return cfg, nil
 }
 
+// repeatable is the part every repeatable option shares. cli hands it the
+// environment variable's value first, then each use of the flag; flags on
+// the command line replace what the environment said instead of adding to
+// it, as for every other option.
+type repeatable struct {
+	env     string // the HOOKINIT_ variable
+	calls   int
+	fromEnv bool
+}
+
+// replace reports whether the values collected so far came from the
+// environment and must give way to the command line's.
+func (r *repeatable) replace(value string) bool {
+	r.calls++
+	if r.calls == 1 {
+		v, ok := os.LookupEnv(r.env)
+		r.fromEnv = ok && v == value
+		return false
+	}
+	was := r.fromEnv
+	r.fromEnv = false
+	return was
+}
+
 // pathList is a repeatable path option; from the environment it is
 // colon-separated like PATH.
-type pathList struct{ paths []string }
+type pathList struct {
+	repeatable
+	paths []string
+}
 
 func (p *pathList) Set(s string) error {
+	if p.replace(s) {
+		p.paths = nil
+	}
 	for _, part := range strings.Split(s, ":") {
 		if part = strings.TrimSpace(part); part != "" {
 			p.paths = append(p.paths, part)
@@ -163,17 +193,18 @@ func (p *pathList) String() string { return strings.Join(p.paths, ":") }
 // rewrites is the repeatable --rewrite FROM:TO; from the environment,
 // comma-separated.
 type rewrites struct {
+	repeatable
 	m map[syscall.Signal]syscall.Signal
 }
 
 func (r *rewrites) Set(s string) error {
+	if r.replace(s) || r.m == nil {
+		r.m = map[syscall.Signal]syscall.Signal{}
+	}
 	for _, spec := range strings.Split(s, ",") {
 		from, to, err := runner.ParseRewrite(spec)
 		if err != nil {
 			return err
-		}
-		if r.m == nil {
-			r.m = map[syscall.Signal]syscall.Signal{}
 		}
 		r.m[from] = to
 	}
@@ -184,16 +215,19 @@ func (r *rewrites) String() string { return "" }
 
 // remaps is the repeatable --remap-exit FROM:TO; from the environment,
 // comma-separated.
-type remaps struct{ m map[int]int }
+type remaps struct {
+	repeatable
+	m map[int]int
+}
 
 func (r *remaps) Set(s string) error {
+	if r.replace(s) || r.m == nil {
+		r.m = map[int]int{}
+	}
 	for _, spec := range strings.Split(s, ",") {
 		from, to, err := runner.ParseRemapExit(spec)
 		if err != nil {
 			return err
-		}
-		if r.m == nil {
-			r.m = map[int]int{}
 		}
 		r.m[from] = to
 	}
