@@ -27,6 +27,7 @@ const (
 type logger struct {
 	level   Verbosity
 	queue   chan logItem
+	pending atomic.Int64 // lines queued and not yet written
 	dropped atomic.Int64
 }
 
@@ -59,14 +60,17 @@ func (l *logger) write() {
 			continue
 		}
 		_, _ = os.Stderr.WriteString(it.line)
+		l.pending.Add(-1)
 	}
 }
 
 func (l *logger) emit(format string, args ...any) {
 	line := "hookinit: " + fmt.Sprintf(format, args...) + "\n"
+	l.pending.Add(1)
 	select {
 	case l.queue <- logItem{line: line}:
 	default:
+		l.pending.Add(-1)
 		l.dropped.Add(1)
 	}
 }
@@ -93,6 +97,9 @@ func (l *logger) debugf(format string, args ...any) {
 func (l *logger) flush(d time.Duration) {
 	if n := l.dropped.Swap(0); n > 0 {
 		l.emit("%d log lines dropped: stderr was not being read", n)
+	}
+	if l.pending.Load() == 0 {
+		return // nothing to wait for: spare the writer a wake-up
 	}
 	ack := make(chan struct{})
 	deadline := time.After(d)

@@ -78,6 +78,7 @@ func (c *container) run() int {
 		c.stopAll()
 		return code
 	}
+	trimMemory(len(plan.Runnable(hooks.PreStart)) > 0)
 	c.startPostStart(plan)
 	code = c.supervise()
 	c.stopAll()
