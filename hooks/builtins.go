@@ -1,0 +1,1169 @@
+package hooks
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+	"mvdan.cc/sh/v3/expand"
+	"mvdan.cc/sh/v3/interp"
+)
+
+// The interpreter lists kill and umask as builtins but does not implement
+// them, rejects set -E, and ignores an exit inside an EXIT trap. The call
+// handler, which sees every simple command before it runs, gives those a
+// real implementation, refuses what cannot be done faithfully, and keeps
+// the bookkeeping for background jobs. State that must follow the shell's
+// scoping rules (a subshell's umask does not leak into its parent) lives in
+// private shell variables, which the interpreter copies and scopes for us.
+
+// Private names. Commands are run in-process by the exec handler; variables
+// are never exported to children (see execEnv).
+const (
+	privPrefix = "__hookinit_"
+
+	cmdKill      = privPrefix + "kill"      // kill ARGS: the kill builtin
+	cmdUmask     = privPrefix + "umask"     // umask [-S|-p]: print the mask
+	cmdFail      = privPrefix + "fail"      // fail CODE MSG: print MSG, exit CODE
+	cmdTrapPrint = privPrefix + "trapprint" // trap with no arguments
+	cmdBg        = privPrefix + "bg"        // before a & job: allocate its token
+	cmdBgJob     = privPrefix + "bgjob"     // first thing a & job runs
+	cmdBgEnd     = privPrefix + "bgend"     // after a & job started: record $!
+	cmdBgExit    = privPrefix + "bgexit"    // a & job's EXIT trap: it is over
+	cmdCmdSubst  = privPrefix + "cs"        // first thing a $(...) runs
+	fnSource     = privPrefix + "source"    // the function a *.envsh runs in
+	cmdStatus    = privPrefix + "status"    // exits with $__hookinit_st
+
+	varStatus      = privPrefix + "st"              // a compound command's status
+	varUmask       = privPrefix + "umask"           // the shell's umask, octal
+	varJob         = privPrefix + "job"             // token of the & job we are in
+	varNextJob     = privPrefix + "nextjob"         // token for the & job about to start
+	varExitTrap    = privPrefix + "exittrap"        // the EXIT trap's action
+	varInheritErrx = privPrefix + "inherit_errexit" // shopt -s inherit_errexit
+	varBgPrefix    = privPrefix + "bg_"             // bg_N: token of job $! = gN
+	varPctPrefix   = privPrefix + "pct_"            // pct_N: $! of job %N
+	varPctCur      = privPrefix + "pct_cur"         // $! of job %%
+	varNJobs       = privPrefix + "njobs"           // how many & jobs this shell started
+)
+
+// unsupportedError is a construct refused while a script runs: something
+// the static check could not see (eval'd code, a computed option).
+type unsupportedError struct{ Problem }
+
+// Error names the file, the position and the construct.
+func (e *unsupportedError) Error() string { return "hooks: " + e.Problem.String() }
+
+// refuse stops the script at a construct the embedded shell cannot run
+// faithfully. The error halts the interpreter; in a & job, whose errors
+// nobody may collect, it is printed as well.
+func (h *hookRun) refuse(hc interp.HandlerContext, msg string) error {
+	err := &unsupportedError{Problem{Path: h.path, Line: int(hc.Pos.Line()), Col: int(hc.Pos.Col()), Msg: msg}}
+	if hc.Env.Get(varJob).String() != "" {
+		fmt.Fprintf(hc.Stderr, "hookinit: %s\n", err.Problem)
+	}
+	return err
+}
+
+// callHandler runs before every simple command, builtins and function
+// calls included, and may replace its arguments.
+func (s *Shell) callHandler(ctx context.Context, args []string) ([]string, error) {
+	h := runOf(ctx)
+	if h == nil {
+		return args, nil
+	}
+	hc := interp.HandlerCtx(ctx)
+	if h.isStopping() {
+		return nil, h.stoppingErr()
+	}
+	if tok := hc.Env.Get(varJob).String(); tok != "" && args[0] != cmdBgExit {
+		// A & job that was killed: bash would have killed the subshell
+		// running it, so it runs nothing more.
+		if sig := h.jobKilled(tok); sig != 0 {
+			// It exits now, so it is over (it may have been killed before
+			// it could set its EXIT trap).
+			h.jobDone(tok)
+			return []string{"exit", strconv.Itoa(128 + int(sig))}, nil
+		}
+	}
+	// "command kill" and "builtin umask" are the same builtins.
+	name, rest := args[0], args[1:]
+	for (name == "command" || name == "builtin") && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		name, rest = rest[0], rest[1:]
+	}
+	switch name {
+	case cmdBg:
+		return h.bgStart(), nil
+	case cmdBgJob:
+		return []string{"eval", varJob + "=" + hc.Env.Get(varNextJob).String() + "; trap " + cmdBgExit + " EXIT"}, nil
+	case cmdBgEnd:
+		return h.bgEnd(hc, rest), nil
+	case cmdBgExit:
+		h.jobDone(hc.Env.Get(varJob).String())
+		return []string{":"}, nil
+	case cmdCmdSubst:
+		// bash clears -e in $(...) unless inherit_errexit is set; the
+		// embedded shell always keeps it.
+		if hc.Env.Get(varInheritErrx).String() != "" {
+			return []string{":"}, nil
+		}
+		return []string{"set", "+e"}, nil
+	case "kill":
+		return append([]string{cmdKill}, rest...), nil
+	case "umask":
+		return h.umask(hc, rest), nil
+	case "trap":
+		return h.trap(hc, rest)
+	case "set":
+		out, msg := filterSetArgs(rest)
+		if msg != "" {
+			return nil, h.refuse(hc, msg)
+		}
+		if len(out) == 0 && len(rest) > 0 {
+			return []string{":"}, nil
+		}
+		return append([]string{"set"}, out...), nil
+	case "shopt":
+		return h.shopt(hc, rest)
+	case "wait":
+		return h.wait(hc, rest)
+	case "read":
+		if msg := unsupportedCall(append([]string{"read"}, rest...)); msg != "" {
+			return nil, h.refuse(hc, msg)
+		}
+		return append([]string{"read"}, readArgs(hc, rest)...), nil
+	case "printf":
+		if len(rest) > 0 && rest[0] == "--" {
+			rest = rest[1:] // the interpreter would print "--"
+		}
+		if msg := unsupportedCall(append([]string{"printf"}, rest...)); msg != "" {
+			return nil, h.refuse(hc, msg)
+		}
+		return append([]string{"printf"}, rest...), nil
+	case "cd", "exec":
+		if len(rest) > 0 && rest[0] == "--" {
+			rest = rest[1:] // the interpreter would take "--" as an operand
+		}
+		if msg := unsupportedCall(append([]string{name}, rest...)); msg != "" {
+			return nil, h.refuse(hc, msg)
+		}
+		return append([]string{name}, rest...), nil
+	case ".", "source":
+		return h.source(hc, name, rest)
+	case "eval":
+		return h.eval(hc, rest)
+	}
+	if msg := unsupportedCall(append([]string{name}, rest...)); msg != "" {
+		return nil, h.refuse(hc, msg)
+	}
+	return args, nil
+}
+
+// readArgs drops read's -p PROMPT when standard input is not a terminal:
+// bash shows the prompt only to a terminal, the interpreter always.
+func readArgs(hc interp.HandlerContext, args []string) []string {
+	if f, ok := hc.Stdin.(*os.File); ok && f != nil && isTerminal(f) {
+		return args
+	}
+	var out []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" || len(a) < 2 || a[0] != '-' {
+			return append(out, args[i:]...)
+		}
+		p := strings.IndexByte(a, 'p')
+		if p < 0 {
+			out = append(out, a)
+			continue
+		}
+		if a[:p] != "-" {
+			out = append(out, a[:p])
+		}
+		if p == len(a)-1 {
+			i++ // the prompt is the next argument
+		}
+	}
+	return out
+}
+
+// isTerminal reports whether f is a terminal, without putting it into
+// blocking mode as File.Fd would.
+func isTerminal(f *os.File) bool {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return false
+	}
+	tty := false
+	_ = rc.Control(func(fd uintptr) {
+		_, err := unix.IoctlGetTermios(int(fd), unix.TCGETS)
+		tty = err == nil
+	})
+	return tty
+}
+
+// assign returns a command that sets shell variables in the current scope:
+// eval of name='value' pairs. The interpreter offers handlers no other way
+// to set a variable, and eval runs in the caller's scope, which is what
+// keeps a subshell's umask or EXIT trap inside the subshell.
+func assign(pairs ...string) []string {
+	var b strings.Builder
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(pairs[i])
+		b.WriteByte('=')
+		b.WriteString(shellQuote(pairs[i+1]))
+	}
+	return []string{"eval", b.String()}
+}
+
+// shellQuote quotes s as one shell word.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// exitStatus is the error an exec handler returns for exit code code. The
+// interpreter panics on an ExitStatus of 0, so code is taken modulo 256
+// (as exit does) and 0 is no error.
+func exitStatus(code int) error {
+	if c := uint8(code); c != 0 {
+		return interp.ExitStatus(c)
+	}
+	return nil
+}
+
+// fail returns a command that prints msg (bash's style, on stderr) and
+// exits with code, for a builtin used wrongly.
+func fail(code int, msg string) []string {
+	return []string{cmdFail, strconv.Itoa(code), msg}
+}
+
+// unsupportedCall says why a simple command (its literal arguments; an
+// argument known only at run time is unknownArg) cannot run faithfully in
+// the embedded shell, or returns "". It serves both the static check and
+// the call handler, so that --check and a running hook agree.
+func unsupportedCall(args []string) string {
+	name := args[0]
+	rest := args[1:]
+	if interp.IsBuiltin(name) && !implementedBuiltins[name] {
+		if name == "ulimit" {
+			return "ulimit is not supported by the embedded shell; set limits with docker run --ulimit"
+		}
+		return name + " is not supported by the embedded shell"
+	}
+	if f, ok := builtinFlags[name]; ok {
+		if name == "cd" && len(rest) > 0 && rest[0] == "-" {
+			return "" // cd -: back to $OLDPWD
+		}
+		return flagsProblem(name, rest, f.plain, f.valued)
+	}
+	switch name {
+	case "set":
+		_, msg := filterSetArgs(rest)
+		return msg
+	case "printf":
+		if len(rest) > 0 && rest[0] == "-v" {
+			return "printf -v is not supported by the embedded shell"
+		}
+		if len(rest) > 0 && rest[0] != unknownArg {
+			return printfFormatProblem(rest[0])
+		}
+	case "trap":
+		return trapProblem(rest)
+	case "shopt":
+		return shoptProblem(rest)
+	}
+	return ""
+}
+
+// implementedBuiltins are the builtins that either the interpreter or
+// hookinit implements (see interp's builtin.go; the rest of IsBuiltin's
+// list ends in "unsupported builtin").
+var implementedBuiltins = map[string]bool{
+	":": true, "true": true, "false": true, "help": true, "exit": true, "set": true,
+	"shift": true, "unset": true, "echo": true, "printf": true, "break": true,
+	"continue": true, "pwd": true, "cd": true, "wait": true, "builtin": true,
+	"type": true, "hash": true, "eval": true, "source": true, ".": true, "[": true,
+	"test": true, "exec": true, "command": true, "dirs": true, "pushd": true,
+	"popd": true, "return": true, "read": true, "getopts": true, "shopt": true,
+	"alias": true, "unalias": true, "trap": true, "readarray": true, "mapfile": true,
+	// hookinit's own:
+	"kill": true, "umask": true,
+}
+
+// builtinFlags are the options the interpreter implements for builtins
+// that otherwise fail or silently differ: plain ones, and ones that take a
+// value.
+var builtinFlags = map[string]struct{ plain, valued string }{
+	"read":      {"rsa", "p"},
+	"mapfile":   {"t", "d"},
+	"readarray": {"t", "d"},
+	"wait":      {},
+	"type":      {"tpP", ""},
+	"command":   {"v", ""},
+	"cd":        {},
+	"exec":      {},
+}
+
+// flagsProblem checks a builtin's options: plain lists the option letters
+// it supports, valued those that take a value. Anything else is refused.
+func flagsProblem(name string, args []string, plain, valued string) string {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == unknownArg {
+			return ""
+		}
+		if a == "--" || len(a) < 2 || a[0] != '-' {
+			return ""
+		}
+		for j := 1; j < len(a); j++ {
+			ch := rune(a[j])
+			switch {
+			case strings.ContainsRune(plain, ch):
+			case strings.ContainsRune(valued, ch):
+				if j == len(a)-1 {
+					i++ // the value is the next argument
+				}
+				j = len(a)
+			default:
+				return fmt.Sprintf("%s -%c is not supported by the embedded shell", name, ch)
+			}
+		}
+	}
+	return ""
+}
+
+// printfFormatProblem finds conversions the interpreter's printf does not
+// have: it knows %s %b %c %d %i %u %o %x with a width and one of the flags
+// "-+ ", and fails on anything else (precision, %q, %f, %(...)T, ...).
+func printfFormatProblem(format string) string {
+	for i := 0; i < len(format); i++ {
+		switch format[i] {
+		case '\\':
+			i++
+		case '%':
+			j := i + 1
+			flags := 0
+			for j < len(format) && strings.IndexByte("-+ #", format[j]) >= 0 {
+				if format[j] == '#' {
+					return "printf flag # is not supported by the embedded shell"
+				}
+				flags++
+				j++
+			}
+			for j < len(format) && format[j] >= '0' && format[j] <= '9' {
+				j++
+			}
+			if j >= len(format) {
+				return "printf format ends in the middle of a conversion"
+			}
+			c := format[j]
+			switch {
+			case c == '%' && j == i+1:
+			case strings.IndexByte("sbcdiuox", c) >= 0:
+				if flags > 1 {
+					return "printf with more than one flag in a conversion is not supported by the embedded shell"
+				}
+			case c == 'q':
+				return "printf %q is not supported by the embedded shell"
+			case c == '.':
+				return "printf precision (%.N) is not supported by the embedded shell"
+			case c == '*':
+				return "printf width * is not supported by the embedded shell"
+			case c == '(':
+				return "printf %(...)T is not supported by the embedded shell"
+			default:
+				return fmt.Sprintf("printf %%%c is not supported by the embedded shell", c)
+			}
+			i = j
+		}
+	}
+	return ""
+}
+
+// shellOpt describes one "set -o" option as the embedded shell sees it.
+type shellOpt struct {
+	flag rune // one-letter form, or 0
+	// supported: the interpreter implements it.
+	supported bool
+	// ignorable: it changes nothing for a non-interactive script, so set
+	// accepts it and the interpreter never sees it.
+	ignorable bool
+	// on: bash's default for a script; setting an option to its default
+	// is always accepted.
+	on bool
+}
+
+var shellOpts = map[string]shellOpt{
+	"allexport": {flag: 'a', supported: true},
+	"errexit":   {flag: 'e', supported: true},
+	"noexec":    {flag: 'n', supported: true},
+	"noglob":    {flag: 'f', supported: true},
+	"nounset":   {flag: 'u', supported: true},
+	"xtrace":    {flag: 'x', supported: true},
+	"pipefail":  {supported: true},
+	// The ERR trap is refused, so errtrace has nothing to change; it is
+	// accepted because "set -Eeuo pipefail" is a common opening line.
+	"errtrace": {flag: 'E', ignorable: true},
+	// DEBUG and RETURN traps are refused, so functrace changes nothing.
+	"functrace": {flag: 'T', ignorable: true},
+	// Command hashing only caches PATH look-ups.
+	"hashall":              {flag: 'h', ignorable: true, on: true},
+	"notify":               {flag: 'b', ignorable: true},
+	"emacs":                {ignorable: true},
+	"vi":                   {ignorable: true},
+	"history":              {ignorable: true},
+	"ignoreeof":            {ignorable: true},
+	"nolog":                {ignorable: true},
+	"braceexpand":          {flag: 'B', on: true},
+	"interactive-comments": {on: true},
+	"histexpand":           {flag: 'H'},
+	"keyword":              {flag: 'k'},
+	"monitor":              {flag: 'm'},
+	"noclobber":            {flag: 'C'},
+	"onecmd":               {flag: 't'},
+	"physical":             {flag: 'P'},
+	"posix":                {},
+	"privileged":           {flag: 'p'},
+	"verbose":              {flag: 'v'},
+}
+
+// setOptionProblem says why "set -o name" (sign "-") or "set +o name"
+// cannot be honoured, or returns "".
+func setOptionProblem(sign, name string) string {
+	o, ok := shellOpts[name]
+	switch {
+	case !ok:
+		return fmt.Sprintf("set %so %s: no such option", sign, name)
+	case o.supported || o.ignorable || o.on == (sign == "-"):
+		return ""
+	}
+	return fmt.Sprintf("set %so %s is not supported by the embedded shell", sign, name)
+}
+
+// setFlagProblem is setOptionProblem for a one-letter flag.
+func setFlagProblem(sign string, ch rune) string {
+	for name, o := range shellOpts {
+		if o.flag == ch {
+			if msg := setOptionProblem(sign, name); msg != "" {
+				return fmt.Sprintf("set %s%c (%s) is not supported by the embedded shell", sign, ch, name)
+			}
+			return ""
+		}
+	}
+	return fmt.Sprintf("set %s%c: no such option", sign, ch)
+}
+
+// filterSetArgs drops the options of a set command that change nothing for
+// the embedded shell (errtrace, hashall, options set to their default),
+// and says why it cannot run if one is not supported.
+func filterSetArgs(args []string) ([]string, string) {
+	var out []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == unknownArg {
+			return args, ""
+		}
+		if a == "--" || a == "-" || a == "+" || len(a) < 2 || (a[0] != '-' && a[0] != '+') {
+			return append(out, args[i:]...), ""
+		}
+		sign := a[:1]
+		kept := sign
+		for _, ch := range a[1:] {
+			if ch != 'o' {
+				if msg := setFlagProblem(sign, ch); msg != "" {
+					return nil, msg
+				}
+				if o := optByFlag(ch); o.supported {
+					kept += string(ch)
+				}
+				continue
+			}
+			if i+1 >= len(args) {
+				kept += "o" // set -o alone lists the options
+				continue
+			}
+			i++
+			name := args[i]
+			if name == unknownArg {
+				return args, ""
+			}
+			if msg := setOptionProblem(sign, name); msg != "" {
+				return nil, msg
+			}
+			if shellOpts[name].supported {
+				if len(kept) > 1 {
+					out = append(out, kept)
+				}
+				out = append(out, sign+"o", name)
+				kept = sign
+			}
+		}
+		if len(kept) > 1 {
+			out = append(out, kept)
+		}
+	}
+	return out, ""
+}
+
+func optByFlag(ch rune) shellOpt {
+	for _, o := range shellOpts {
+		if o.flag == ch {
+			return o
+		}
+	}
+	return shellOpt{}
+}
+
+// bashOptDefaults are the shopt options bash turns on for a script.
+var bashOptDefaults = map[string]bool{
+	"checkwinsize": true, "cmdhist": true, "complete_fullquote": true, "extquote": true,
+	"force_fignore": true, "globasciiranges": true, "hostcomplete": true,
+	"interactive_comments": true, "progcomp": true, "promptvars": true, "sourcepath": true,
+	"patsub_replacement": true,
+}
+
+// bashOptsSupported are the shopt options the interpreter implements, plus
+// inherit_errexit, which hookinit implements.
+var bashOptsSupported = map[string]bool{
+	"dotglob": true, "expand_aliases": true, "extglob": true, "globstar": true,
+	"nocaseglob": true, "nullglob": true, "inherit_errexit": true,
+}
+
+// shoptProblem checks a shopt command.
+func shoptProblem(args []string) string {
+	mode, posix := "", false
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		switch args[0] {
+		case "-s", "-u":
+			mode = args[0]
+		case "-o":
+			posix = true
+		case unknownArg:
+			return ""
+		default:
+			return fmt.Sprintf("shopt %s is not supported by the embedded shell", args[0])
+		}
+		args = args[1:]
+	}
+	if mode == "" {
+		return ""
+	}
+	for _, name := range args {
+		switch {
+		case name == unknownArg:
+		case posix:
+			sign := "-"
+			if mode == "-u" {
+				sign = "+"
+			}
+			if msg := setOptionProblem(sign, name); msg != "" {
+				return msg
+			}
+		case bashOptsSupported[name], bashOptDefaults[name] == (mode == "-s"):
+		default:
+			return fmt.Sprintf("shopt %s %s is not supported by the embedded shell", mode, name)
+		}
+	}
+	return ""
+}
+
+// shopt handles inherit_errexit itself and drops options set to their
+// default, which the interpreter would reject as unsupported.
+func (h *hookRun) shopt(hc interp.HandlerContext, args []string) ([]string, error) {
+	if msg := shoptProblem(args); msg != "" {
+		return nil, h.refuse(hc, msg)
+	}
+	mode, posix := "", false
+	var names []string
+	for _, a := range args {
+		switch a {
+		case "-s", "-u":
+			mode = a
+		case "-o":
+			posix = true
+		default:
+			names = append(names, a)
+		}
+	}
+	if mode == "" || posix {
+		return append([]string{"shopt"}, args...), nil
+	}
+	var keep []string
+	var cmds []string
+	for _, n := range names {
+		switch {
+		case n == "inherit_errexit":
+			if mode == "-s" {
+				cmds = append(cmds, varInheritErrx+"=1")
+			} else {
+				cmds = append(cmds, "unset "+varInheritErrx)
+			}
+		case bashOptsSupported[n]:
+			keep = append(keep, n)
+		}
+	}
+	switch {
+	case len(cmds) == 0 && len(keep) == 0:
+		return []string{":"}, nil
+	case len(cmds) == 0:
+		return append([]string{"shopt", mode}, keep...), nil
+	case len(keep) > 0:
+		// Comes back here through eval, with supported names only.
+		cmds = append(cmds, "shopt "+mode+" "+strings.Join(keep, " "))
+	}
+	return []string{"eval", strings.Join(cmds, "; ")}, nil
+}
+
+// trapProblem checks a trap command: only EXIT actions are supported (the
+// ERR trap fires again for every enclosing compound command and ignores
+// exit, signals belong to hookinit).
+func trapProblem(args []string) string {
+	if len(args) > 0 && args[0] == "--" {
+		args = args[1:]
+	}
+	if len(args) == 0 {
+		return ""
+	}
+	if args[0] == "-p" || args[0] == "-l" {
+		return fmt.Sprintf("trap %s is not supported by the embedded shell", args[0])
+	}
+	sigs := args[1:]
+	if len(args) == 1 {
+		sigs = args // "trap SIG" resets SIG
+	} else if args[0] == cmdBgExit {
+		return ""
+	}
+	for _, sig := range sigs {
+		switch strings.ToUpper(strings.TrimPrefix(strings.ToUpper(sig), "SIG")) {
+		case unknownArg, "EXIT", "0":
+		case "ERR":
+			return "trap on ERR is not supported by the embedded shell: it fires again for every enclosing compound command and function, and ignores exit in the action"
+		case "DEBUG", "RETURN":
+			return fmt.Sprintf("trap on %s is not supported by the embedded shell", sig)
+		default:
+			return fmt.Sprintf("trap on %s is not supported by the embedded shell: hookinit relays signals to the processes a script starts, and stops the script itself when the container stops", sig)
+		}
+	}
+	return ""
+}
+
+// trap keeps the EXIT action in a shell variable; hookinit runs it when
+// the script ends, so that an exit inside it sets the exit status, as in
+// bash (the interpreter's own EXIT trap discards it).
+func (h *hookRun) trap(hc interp.HandlerContext, args []string) ([]string, error) {
+	if msg := trapProblem(args); msg != "" {
+		return nil, h.refuse(hc, msg)
+	}
+	if len(args) > 0 && args[0] == "--" {
+		args = args[1:]
+	}
+	switch {
+	case len(args) == 0:
+		return []string{cmdTrapPrint}, nil
+	case len(args) == 1, args[0] == "-":
+		return []string{"unset", varExitTrap}, nil
+	case args[0] == cmdBgExit:
+		return append([]string{"trap"}, args...), nil
+	}
+	return assign(varExitTrap, args[0]), nil
+}
+
+// wait rewrites %N job specs into the interpreter's gN ids.
+func (h *hookRun) wait(hc interp.HandlerContext, args []string) ([]string, error) {
+	if msg := unsupportedCall(append([]string{"wait"}, args...)); msg != "" {
+		return nil, h.refuse(hc, msg)
+	}
+	out := []string{"wait"}
+	for _, a := range args {
+		if strings.HasPrefix(a, "%") {
+			g := jobSpec(hc.Env, a)
+			if g == "" {
+				return fail(127, "wait: "+a+": no such job"), nil
+			}
+			a = g
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// jobSpec resolves %N, %% and %+ to the interpreter's gN id of that job.
+func jobSpec(env expand.Environ, spec string) string {
+	switch spec {
+	case "%", "%%", "%+":
+		return env.Get(varPctCur).String()
+	}
+	if _, err := strconv.Atoi(spec[1:]); err != nil {
+		return ""
+	}
+	return env.Get(varPctPrefix + spec[1:]).String()
+}
+
+// source checks a file that a script sources, rewrites it like a hook (see
+// prepare) and hands the interpreter the rewritten text under a name that
+// only the open handler knows.
+func (h *hookRun) source(hc interp.HandlerContext, name string, args []string) ([]string, error) {
+	if len(args) == 0 {
+		return append([]string{name}, args...), nil
+	}
+	path := sourcePath(hc, args[0])
+	src, err := os.ReadFile(path)
+	if err != nil {
+		// The interpreter reports it as bash would.
+		return append([]string{name}, args...), nil
+	}
+	f, probs := checkAs(path, src, modeDotted)
+	if len(probs) > 0 {
+		return nil, h.refuseProblems(hc, probs)
+	}
+	h.s.prepare(f, modeDotted)
+	text, ok := printRewritten(f)
+	if !ok {
+		h.s.logf("%s: %s: could not rewrite it; sourcing it as it is", h.name, path)
+		return append([]string{name}, args...), nil
+	}
+	vpath := h.s.addVirtual(path, text)
+	return append([]string{name, vpath}, args[1:]...), nil
+}
+
+// eval checks and rewrites the code a script evaluates.
+func (h *hookRun) eval(hc interp.HandlerContext, args []string) ([]string, error) {
+	src := strings.Join(args, " ")
+	f, probs := checkAs("eval", []byte(src), modeDotted)
+	if len(probs) > 0 {
+		if f == nil && len(probs) == 1 && probs[0].Line > 0 && !strings.Contains(probs[0].Msg, "not supported") {
+			// A syntax error: the interpreter reports it as bash would.
+			return append([]string{"eval"}, args...), nil
+		}
+		return nil, h.refuseProblems(hc, probs)
+	}
+	if !needsRewrite(f) {
+		return append([]string{"eval"}, args...), nil
+	}
+	h.s.prepare(f, modeDotted)
+	text, ok := printRewritten(f)
+	if !ok {
+		h.s.logf("%s: could not rewrite eval'd code; running it as it is", h.name)
+		return append([]string{"eval"}, args...), nil
+	}
+	return []string{"eval", text}, nil
+}
+
+func (h *hookRun) refuseProblems(hc interp.HandlerContext, probs []Problem) error {
+	msgs := make([]string, len(probs))
+	for i, p := range probs {
+		msgs[i] = p.String()
+	}
+	return h.refuse(hc, "refusing to run code with constructs the embedded shell does not support:\n  "+strings.Join(msgs, "\n  "))
+}
+
+// sourcePath finds the file "." would read, as the interpreter does: a
+// name with a slash is relative to the current directory, another is
+// looked up in PATH and then in the current directory.
+func sourcePath(hc interp.HandlerContext, file string) string {
+	if strings.Contains(file, "/") {
+		if filepath.IsAbs(file) {
+			return filepath.Clean(file)
+		}
+		return filepath.Join(hc.Dir, file)
+	}
+	for _, dir := range filepath.SplitList(hc.Env.Get("PATH").String()) {
+		if dir == "" {
+			dir = "."
+		}
+		p := filepath.Join(dir, file)
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(hc.Dir, p)
+		}
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			return p
+		}
+	}
+	return filepath.Join(hc.Dir, file)
+}
+
+// builtinCall runs one of hookinit's in-process commands for the exec
+// handler; ok is false for any other command.
+func (h *hookRun) builtinCall(ctx context.Context, hc interp.HandlerContext, args []string) (err error, ok bool) {
+	switch args[0] {
+	case cmdKill:
+		return h.kill(hc, args[1:]), true
+	case cmdUmask:
+		return h.printUmask(hc, args[1:]), true
+	case cmdFail:
+		if len(args) != 3 {
+			break // not ours: called by hand
+		}
+		code, _ := strconv.Atoi(args[1])
+		fmt.Fprintf(hc.Stderr, "%s: line %d: %s\n", h.path, hc.Pos.Line(), args[2])
+		return exitStatus(code), true
+	case cmdStatus:
+		code, _ := strconv.Atoi(hc.Env.Get(varStatus).String())
+		return exitStatus(code), true
+	case cmdTrapPrint:
+		if cb := hc.Env.Get(varExitTrap); cb.IsSet() {
+			fmt.Fprintf(hc.Stdout, "trap -- %s EXIT\n", shellQuote(cb.String()))
+		}
+		return nil, true
+	}
+	if strings.HasPrefix(args[0], privPrefix) {
+		return fmt.Errorf("hooks: internal command %s used out of place", args[0]), true
+	}
+	return nil, false
+}
+
+// umaskOf returns the umask in effect for the shell whose environment this
+// is: the one set by the umask builtin, or the one the run started with.
+func (h *hookRun) umaskOf(env expand.Environ) int {
+	if v := env.Get(varUmask); v.IsSet() {
+		if m, err := strconv.ParseUint(v.String(), 8, 32); err == nil {
+			return int(m)
+		}
+	}
+	return h.umask0
+}
+
+// umask implements "umask [-p] [-S] [mode]": the mask goes into a shell
+// variable, from where the open handler and the exec handler apply it.
+func (h *hookRun) umask(hc interp.HandlerContext, args []string) []string {
+	var flags []string
+	for len(args) > 0 && (args[0] == "-S" || args[0] == "-p" || args[0] == "-pS" || args[0] == "-Sp") {
+		flags = append(flags, args[0])
+		args = args[1:]
+	}
+	if len(args) > 0 && args[0] == "--" {
+		args = args[1:]
+	}
+	switch {
+	case len(args) == 0:
+		return append([]string{cmdUmask}, flags...)
+	case len(args) > 1:
+		return fail(2, "umask: too many arguments")
+	case len(args[0]) > 0 && strings.HasPrefix(args[0], "-"):
+		return fail(2, "umask: "+args[0]+": invalid option")
+	}
+	mask, msg := parseUmask(args[0], h.umaskOf(hc.Env))
+	if msg != "" {
+		return fail(1, "umask: "+msg)
+	}
+	return assign(varUmask, fmt.Sprintf("%04o", mask))
+}
+
+// parseUmask reads an octal or a symbolic (u=rwx,g=rx,o=) umask; a symbolic
+// mode edits the permissions that cur leaves, as bash does.
+func parseUmask(s string, cur int) (int, string) {
+	if s != "" && s[0] >= '0' && s[0] <= '9' {
+		m, err := strconv.ParseUint(s, 8, 32)
+		if err != nil || m > 0o777 {
+			return 0, s + ": octal number out of range"
+		}
+		return int(m), ""
+	}
+	whoBits := map[byte]int{'u': 0o700, 'g': 0o070, 'o': 0o007, 'a': 0o777}
+	permBits := map[byte]int{'r': 0o444, 'w': 0o222, 'x': 0o111}
+	perm := ^cur & 0o777
+	for clause := range strings.SplitSeq(s, ",") {
+		i, who := 0, 0
+		for ; i < len(clause) && whoBits[clause[i]] != 0; i++ {
+			who |= whoBits[clause[i]]
+		}
+		if who == 0 {
+			who = 0o777
+		}
+		if i >= len(clause) || strings.IndexByte("+-=", clause[i]) < 0 {
+			return 0, fmt.Sprintf("%s: invalid symbolic mode operator", s)
+		}
+		for i < len(clause) && strings.IndexByte("+-=", clause[i]) >= 0 {
+			op := clause[i]
+			bits := 0
+			for i++; i < len(clause) && permBits[clause[i]] != 0; i++ {
+				bits |= permBits[clause[i]]
+			}
+			if i < len(clause) && strings.IndexByte("+-=", clause[i]) < 0 {
+				return 0, fmt.Sprintf("%s: invalid symbolic mode character", s)
+			}
+			switch op {
+			case '+':
+				perm |= bits & who
+			case '-':
+				perm &^= bits & who
+			case '=':
+				perm = perm&^who | bits&who
+			}
+		}
+	}
+	return ^perm & 0o777, ""
+}
+
+// printUmask prints the mask like bash: 0022, or u=rwx,g=rx,o=rx with -S,
+// each prefixed "umask " (and -S) with -p.
+func (h *hookRun) printUmask(hc interp.HandlerContext, flags []string) error {
+	mask := h.umaskOf(hc.Env)
+	sym, p := false, false
+	for _, f := range flags {
+		sym = sym || strings.Contains(f, "S")
+		p = p || strings.Contains(f, "p")
+	}
+	out := fmt.Sprintf("%04o", mask)
+	if sym {
+		perm := ^mask & 0o777
+		part := func(shift int) string {
+			var b strings.Builder
+			for i, c := range "rwx" {
+				if perm>>(shift+2-i)&1 == 1 {
+					b.WriteRune(c)
+				}
+			}
+			return b.String()
+		}
+		out = "u=" + part(6) + ",g=" + part(3) + ",o=" + part(0)
+		if p {
+			out = "-S " + out
+		}
+	}
+	if p {
+		out = "umask " + out
+	}
+	_, err := fmt.Fprintln(hc.Stdout, out)
+	if err != nil {
+		return interp.ExitStatus(1)
+	}
+	return nil
+}
+
+// bgStart allocates the token of a & job about to start; the job reads it
+// from the variable it inherits (see cmdBgJob).
+func (h *hookRun) bgStart() []string {
+	h.mu.Lock()
+	h.nextJob++
+	tok := "j" + strconv.Itoa(h.nextJob)
+	h.jobs[tok] = &job{}
+	h.mu.Unlock()
+	return assign(varNextJob, tok)
+}
+
+// bgEnd runs in the parent right after a & job started: $! (gN) now names
+// it. It records which token gN is, and gives the job its number for %N: as
+// in a bash script, jobs are numbered in the order they start.
+func (h *hookRun) bgEnd(hc interp.HandlerContext, args []string) []string {
+	tok := hc.Env.Get(varNextJob).String()
+	if len(args) == 0 || !strings.HasPrefix(args[0], "g") || tok == "" {
+		return []string{":"}
+	}
+	g := args[0]
+	n, _ := strconv.Atoi(hc.Env.Get(varNJobs).String())
+	n++
+	return assign(varBgPrefix+g[1:], tok, varPctPrefix+strconv.Itoa(n), g, varPctCur, g, varNJobs, strconv.Itoa(n))
+}
+
+// job is one & job of a script: the process groups it started and whether
+// it is over or was killed.
+type job struct {
+	pgids  map[int]bool
+	done   bool
+	killed syscall.Signal
+}
+
+func (h *hookRun) jobKilled(tok string) syscall.Signal {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if j := h.jobs[tok]; j != nil {
+		return j.killed
+	}
+	return 0
+}
+
+func (h *hookRun) jobDone(tok string) {
+	h.mu.Lock()
+	if j := h.jobs[tok]; j != nil {
+		j.done = true
+	}
+	h.mu.Unlock()
+	h.maybeRetire()
+}
+
+// kill implements kill [-s SIG | -n N | -SIG] target... and kill -l. A
+// target is a pid, -pgid, a job's $! (gN) or %N: a job's signal goes to
+// every process group the job started, and a job killed by a signal that
+// terminates runs nothing more, as when bash kills the subshell running it.
+func (h *hookRun) kill(hc interp.HandlerContext, args []string) error {
+	errf := func(code int, format string, a ...any) error {
+		fmt.Fprintf(hc.Stderr, "%s: line %d: kill: %s\n", h.path, hc.Pos.Line(), fmt.Sprintf(format, a...))
+		return exitStatus(code)
+	}
+	sig := syscall.SIGTERM
+	if len(args) > 0 && (args[0] == "-l" || args[0] == "-L") {
+		return listSignals(hc.Stdout, args[1:], errf)
+	}
+	switch {
+	case len(args) == 0:
+		return errf(2, "usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... or kill -l [sigspec]")
+	case args[0] == "-s" || args[0] == "-n":
+		if len(args) < 2 {
+			return errf(2, "%s: option requires an argument", args[0])
+		}
+		s, ok := parseSignal(args[1])
+		if !ok {
+			return errf(1, "%s: invalid signal specification", args[1])
+		}
+		sig, args = s, args[2:]
+	case args[0] == "--":
+		args = args[1:]
+	case strings.HasPrefix(args[0], "-") && len(args[0]) > 1:
+		s, ok := parseSignal(args[0][1:])
+		if !ok {
+			return errf(1, "%s: invalid signal specification", args[0][1:])
+		}
+		sig, args = s, args[1:]
+	}
+	if len(args) > 0 && args[0] == "--" {
+		args = args[1:]
+	}
+	if len(args) == 0 {
+		return errf(2, "usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ...")
+	}
+	var status error
+	for _, t := range args {
+		if err := h.killOne(hc, t, sig, errf); err != nil {
+			status = err
+		}
+	}
+	return status
+}
+
+func (h *hookRun) killOne(hc interp.HandlerContext, target string, sig syscall.Signal, errf func(int, string, ...any) error) error {
+	g := target
+	if strings.HasPrefix(target, "%") {
+		if g = jobSpec(hc.Env, target); g == "" {
+			return errf(1, "%s: no such job", target)
+		}
+	}
+	if strings.HasPrefix(g, "g") {
+		tok := hc.Env.Get(varBgPrefix + g[1:]).String()
+		if tok == "" {
+			return errf(1, "(%s) - No such process", target)
+		}
+		// A bash script keeps finished jobs in its table: %N of one that
+		// is over is quietly nothing to do, while its $! is an error.
+		return h.killJob(tok, target, sig, strings.HasPrefix(target, "%"), errf)
+	}
+	pid, err := strconv.Atoi(target)
+	if err != nil {
+		return errf(1, "%s: arguments must be process or job IDs", target)
+	}
+	if pid == 0 || pid == -1 {
+		// kill 0 would signal hookinit's own process group, kill -1 every
+		// process in the container.
+		return errf(1, "%s: refusing to signal hookinit's process group or every process", target)
+	}
+	if err := syscall.Kill(pid, sig); err != nil {
+		if err == syscall.ESRCH {
+			return errf(1, "(%d) - No such process", pid)
+		}
+		return errf(1, "(%d) - %s", pid, err)
+	}
+	return nil
+}
+
+func (h *hookRun) killJob(tok, target string, sig syscall.Signal, quiet bool, errf func(int, string, ...any) error) error {
+	h.mu.Lock()
+	j := h.jobs[tok]
+	if j == nil || j.done {
+		h.mu.Unlock()
+		if quiet {
+			return nil
+		}
+		return errf(1, "(%s) - No such process", target)
+	}
+	if sig != 0 && terminates(sig) && j.killed == 0 {
+		j.killed = sig
+	}
+	pgids := make([]int, 0, len(j.pgids))
+	for pg := range j.pgids {
+		pgids = append(pgids, pg)
+	}
+	h.mu.Unlock()
+	for _, pg := range pgids {
+		if err := syscall.Kill(-pg, sig); err != nil && err != syscall.ESRCH {
+			return errf(1, "(%s) - %s", target, err)
+		}
+	}
+	return nil
+}
+
+// terminates reports whether a signal's default action ends a process.
+func terminates(sig syscall.Signal) bool {
+	switch sig {
+	case syscall.SIGCHLD, syscall.SIGCONT, syscall.SIGSTOP, syscall.SIGTSTP,
+		syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGURG, syscall.SIGWINCH:
+		return false
+	}
+	return true
+}
+
+// parseSignal reads TERM, SIGTERM, term or 15.
+func parseSignal(s string) (syscall.Signal, bool) {
+	if n, err := strconv.Atoi(s); err == nil {
+		if n >= 0 && n <= 64 {
+			return syscall.Signal(n), true
+		}
+		return 0, false
+	}
+	up := strings.ToUpper(s)
+	if !strings.HasPrefix(up, "SIG") {
+		up = "SIG" + up
+	}
+	if sig := unix.SignalNum(up); sig != 0 {
+		return sig, true
+	}
+	return 0, false
+}
+
+// signalName is a signal's name without SIG, as kill -l prints it.
+func signalName(sig syscall.Signal) string {
+	return strings.TrimPrefix(unix.SignalName(sig), "SIG")
+}
+
+// listSignals implements kill -l: all signals, or the name of each number
+// (an exit status above 128 names the signal that caused it) and the
+// number of each name.
+func listSignals(w io.Writer, args []string, errf func(int, string, ...any) error) error {
+	if len(args) == 0 {
+		var names []string
+		for n := syscall.Signal(1); n <= 31; n++ {
+			if name := signalName(n); name != "" {
+				names = append(names, fmt.Sprintf("%2d) SIG%s", int(n), name))
+			}
+		}
+		for i := 0; i < len(names); i += 5 {
+			fmt.Fprintln(w, strings.Join(names[i:min(i+5, len(names))], "\t"))
+		}
+		return nil
+	}
+	for _, a := range args {
+		if n, err := strconv.Atoi(a); err == nil {
+			if n > 128 {
+				n -= 128
+			}
+			name := signalName(syscall.Signal(n))
+			if n <= 0 || name == "" {
+				return errf(1, "%s: invalid signal specification", a)
+			}
+			fmt.Fprintln(w, name)
+			continue
+		}
+		sig, ok := parseSignal(a)
+		if !ok {
+			return errf(1, "%s: invalid signal specification", a)
+		}
+		fmt.Fprintln(w, int(sig))
+	}
+	return nil
+}

@@ -1,0 +1,522 @@
+package hooks
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// The embedded shell (mvdan.cc/sh) runs most of bash, but not all of it,
+// and for a few constructs it prints an error and carries on, or quietly
+// does something else. checkScript finds those constructs before anything
+// runs, so that a hook never half-works. Every entry below was verified by
+// running the construct under bash 5.2 and under mvdan.cc/sh v3.14.1 (see
+// testdata/shell/evidence.txt and TestEvidence); constructs that hookinit
+// implements itself (umask, kill, set -E, EXIT traps, ...) are not listed.
+
+func init() { scriptChecker = checkScript }
+
+// newParser returns the parser every script goes through: bash syntax, with
+// comments kept so that positions in the file stay meaningful.
+func newParser() *syntax.Parser {
+	return syntax.NewParser(syntax.KeepComments(true), syntax.Variant(syntax.LangBash))
+}
+
+// parseScript parses a hook or entrypoint script. A file with CRLF line
+// endings is refused before parsing: the carriage returns would end up in
+// words and make every error message misleading.
+func parseScript(path string, src []byte) (*syntax.File, []Problem) {
+	if i := bytes.Index(src, []byte("\r\n")); i >= 0 {
+		line := bytes.Count(src[:i], []byte("\n")) + 1
+		return nil, []Problem{{Path: path, Line: line, Msg: "CRLF line endings; convert with dos2unix"}}
+	}
+	f, err := newParser().Parse(bytes.NewReader(src), path)
+	if err != nil {
+		p := Problem{Path: path, Msg: err.Error()}
+		var pe syntax.ParseError
+		var le syntax.LangError
+		switch {
+		case errors.As(err, &pe):
+			p.Line, p.Col, p.Msg = int(pe.Pos.Line()), int(pe.Pos.Col()), pe.Text
+		case errors.As(err, &le):
+			p.Line, p.Col, p.Msg = int(le.Pos.Line()), int(le.Pos.Col()), strings.TrimPrefix(le.Error(), le.Pos.String()+": ")
+		}
+		return nil, []Problem{p}
+	}
+	return f, nil
+}
+
+// checkScript reports everything in a *.sh or *.envsh hook (or a --script
+// entrypoint) that keeps it from running exactly as bash would run it:
+// syntax errors, CRLF line endings, a #! line that names no shell, and
+// every construct the embedded shell does not support or runs
+// differently, each with its line and column.
+func checkScript(path string, src []byte) []Problem {
+	mode := modeScript
+	if strings.HasSuffix(path, ".envsh") {
+		mode = modeEnvsh
+	}
+	_, probs := checkAs(path, src, mode)
+	return probs
+}
+
+// checkMode says how a checked piece of shell code is going to run.
+type checkMode int
+
+const (
+	// modeScript: a *.sh hook or an entrypoint, run as a script; its #!
+	// line names the shell and may carry options.
+	modeScript checkMode = iota
+	// modeEnvsh: a *.envsh hook, sourced into hookinit's shell.
+	modeEnvsh
+	// modeDotted: a file a running script sources with "." or source, or
+	// a string it passes to eval: checked when it runs.
+	modeDotted
+)
+
+// checkAs parses and checks shell code that is about to run in the given
+// way, returning the parsed file when it has no problems at all.
+func checkAs(path string, src []byte, mode checkMode) (*syntax.File, []Problem) {
+	if mode == modeScript {
+		// A sourced file's #! line means nothing; a script's names the
+		// shell it was written for and may carry options. Another
+		// language's syntax errors would only confuse.
+		if _, p := shebangFlags(src); p != "" {
+			return nil, []Problem{{Path: path, Line: 1, Col: 1, Msg: p}}
+		}
+	}
+	f, probs := parseScript(path, src)
+	if f == nil {
+		return nil, probs
+	}
+	c := &checker{path: path, mode: mode, sourced: mode == modeEnvsh, assoc: map[string]bool{}}
+	c.check(f)
+	probs = append(probs, c.probs...)
+	if len(probs) > 0 {
+		return nil, probs
+	}
+	return f, nil
+}
+
+// shellNames are the interpreters whose scripts the embedded shell runs.
+var shellNames = map[string]bool{"sh": true, "bash": true, "dash": true, "ash": true}
+
+// shebangFlags reads a script's #! line and returns the shell options it
+// sets (as in "#!/bin/sh -eu"), so that the embedded shell starts with the
+// same options the named shell would. The second result explains why the
+// line cannot be honoured: another interpreter, or an option the embedded
+// shell does not have.
+func shebangFlags(src []byte) ([]string, string) {
+	if !bytes.HasPrefix(src, []byte("#!")) {
+		return nil, ""
+	}
+	line, _, _ := bytes.Cut(src[2:], []byte("\n"))
+	fields := strings.Fields(string(line))
+	if len(fields) == 0 {
+		return nil, ""
+	}
+	interp := filepath.Base(fields[0])
+	args := fields[1:]
+	if interp == "env" {
+		for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+			args = args[1:] // env -S and friends; the shell comes next
+		}
+		if len(args) == 0 {
+			return nil, "#! line runs env without a program"
+		}
+		interp, args = filepath.Base(args[0]), args[1:]
+	}
+	if interp == "busybox" && len(args) > 0 && (args[0] == "sh" || args[0] == "ash") {
+		interp, args = args[0], args[1:]
+	}
+	if !shellNames[interp] {
+		return nil, fmt.Sprintf("#! line names %s, not a POSIX shell or bash: the embedded shell would run this file as a shell script", interp)
+	}
+	var flags []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "-" || a == "--":
+			// The end of the options, as in "#!/bin/sh -".
+		case a == "-o" || a == "+o":
+			if i+1 >= len(args) {
+				return nil, fmt.Sprintf("#! line: %s needs an option name", a)
+			}
+			if msg := setOptionProblem(a[:1], args[i+1]); msg != "" {
+				return nil, "#! line: " + msg
+			}
+			flags = append(flags, a, args[i+1])
+			i++
+		case len(a) > 1 && (a[0] == '-' || a[0] == '+') && a != "--":
+			for _, ch := range a[1:] {
+				if msg := setFlagProblem(a[:1], ch); msg != "" {
+					return nil, "#! line: " + msg
+				}
+				if ch == 'E' {
+					continue // errtrace: accepted, nothing to do
+				}
+				flags = append(flags, a[:1]+string(ch))
+			}
+		default:
+			return nil, fmt.Sprintf("#! line: %q: only shell options can be honoured", a)
+		}
+	}
+	return flags, ""
+}
+
+// checker walks one parsed script and collects the problems in it.
+type checker struct {
+	path    string
+	mode    checkMode
+	sourced bool // a *.envsh file: it runs inside a function that stands in for "."
+	probs   []Problem
+	// assoc holds the names declared as associative arrays anywhere in the
+	// file; the embedded shell miscounts and misassigns those (see below).
+	assoc map[string]bool
+	// stack holds the nodes enclosing the one being visited.
+	stack []syntax.Node
+}
+
+func (c *checker) report(pos syntax.Pos, format string, args ...any) {
+	c.probs = append(c.probs, Problem{Path: c.path, Line: int(pos.Line()), Col: int(pos.Col()), Msg: fmt.Sprintf(format, args...)})
+}
+
+func (c *checker) check(f *syntax.File) {
+	// First pass: which names are associative arrays.
+	syntax.Walk(f, func(n syntax.Node) bool {
+		if d, ok := n.(*syntax.DeclClause); ok {
+			if flags := declFlags(d); strings.Contains(flags, "A") {
+				for _, as := range d.Args {
+					if as.Name != nil {
+						c.assoc[as.Name.Value] = true
+					}
+				}
+			}
+		}
+		return true
+	})
+	syntax.Walk(f, func(n syntax.Node) bool {
+		if n == nil {
+			c.stack = c.stack[:len(c.stack)-1]
+			return true
+		}
+		c.visit(n)
+		c.stack = append(c.stack, n)
+		return true
+	})
+}
+
+// inFunc reports whether the node being visited is inside a function body.
+func (c *checker) inFunc() bool {
+	for _, n := range c.stack {
+		if _, ok := n.(*syntax.FuncDecl); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// inSubshell reports whether the node being visited runs in a copy of the
+// shell: ( ), $( ), <( ), an element of a pipeline, or a & job.
+func (c *checker) inSubshell() bool {
+	for i, n := range c.stack {
+		switch n := n.(type) {
+		case *syntax.Subshell, *syntax.CmdSubst, *syntax.ProcSubst:
+			return true
+		case *syntax.Stmt:
+			if n.Background || n.Coprocess {
+				return true
+			}
+		case *syntax.BinaryCmd:
+			if (n.Op == syntax.Pipe || n.Op == syntax.PipeAll) && i+1 < len(c.stack) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (c *checker) visit(n syntax.Node) {
+	switch n := n.(type) {
+	case *syntax.CoprocClause:
+		c.report(n.Pos(), "coproc is not supported by the embedded shell")
+	case *syntax.Stmt:
+		if n.Coprocess {
+			c.report(n.Pos(), "coproc is not supported by the embedded shell")
+		}
+	case *syntax.Redirect:
+		c.redirect(n)
+	case *syntax.ParamExp:
+		c.paramExp(n)
+	case *syntax.DeclClause:
+		c.decl(n)
+	case *syntax.Assign:
+		if n.Array != nil && n.Name != nil && c.assoc[n.Name.Value] && !c.parentIsDecl() {
+			c.report(n.Pos(), "assigning a list to associative array %s outside declare: the embedded shell stores the wrong values; use declare -A %s=(...) or %s[key]=value", n.Name.Value, n.Name.Value, n.Name.Value)
+		}
+	case *syntax.CallExpr:
+		c.call(n)
+	case *syntax.TimeClause:
+		c.report(n.Pos(), "time is not supported by the embedded shell (it reports on standard output, with zero user and system times)")
+	}
+}
+
+func (c *checker) parentIsDecl() bool {
+	if len(c.stack) == 0 {
+		return false
+	}
+	_, ok := c.stack[len(c.stack)-1].(*syntax.DeclClause)
+	return ok
+}
+
+func (c *checker) redirect(r *syntax.Redirect) {
+	fd := ""
+	if r.N != nil {
+		fd = r.N.Value
+	}
+	switch {
+	case strings.HasPrefix(fd, "{"):
+		c.report(r.Pos(), "redirection to a named file descriptor %s is not supported by the embedded shell (only 0, 1 and 2)", fd)
+		return
+	case fd != "" && fd != "0" && fd != "1" && fd != "2":
+		c.report(r.Pos(), "redirection of file descriptor %s is not supported by the embedded shell (only 0, 1 and 2)", fd)
+		return
+	}
+	input := r.Op == syntax.RdrIn || r.Op == syntax.DplIn || r.Op == syntax.Hdoc || r.Op == syntax.DashHdoc || r.Op == syntax.WordHdoc
+	switch {
+	case input && (fd == "1" || fd == "2"):
+		c.report(r.Pos(), "input redirection %s%s is not supported by the embedded shell (it would redirect standard input)", fd, r.Op)
+		return
+	case !input && fd == "0":
+		c.report(r.Pos(), "output redirection 0%s is not supported by the embedded shell (it would redirect standard output)", r.Op)
+		return
+	}
+	arg, lit := wordLit(r.Word)
+	switch r.Op {
+	case syntax.RdrInOut:
+		c.report(r.Pos(), "the <> redirection is not supported by the embedded shell")
+	case syntax.RdrClob:
+		c.report(r.Pos(), "the >| redirection is not supported by the embedded shell")
+	}
+	switch r.Op {
+	case syntax.DplOut, syntax.DplIn:
+		if lit && arg == "-" {
+			c.report(r.Pos(), "closing a file descriptor (%s%s-) is not supported by the embedded shell: commands would get /dev/null and builtins would not fail", fd, r.Op)
+			return
+		}
+	}
+	switch r.Op {
+	case syntax.DplOut:
+		if !lit || (arg != "1" && arg != "2") {
+			c.report(r.Pos(), "%s>&%s: the embedded shell only duplicates onto 1 and 2 (or closes with -)", fd, printWord(r.Word))
+		}
+	case syntax.DplIn:
+		c.report(r.Pos(), "%s<&%s: duplicating input is not supported by the embedded shell", fd, printWord(r.Word))
+	}
+}
+
+// unsupportedVars are bash's special variables that the embedded shell
+// leaves unset: a script reading one would silently get an empty string.
+var unsupportedVars = map[string]bool{
+	"BASH": true, "BASHOPTS": true, "BASHPID": true, "BASH_ARGC": true, "BASH_ARGV": true,
+	"BASH_COMMAND": true, "BASH_LINENO": true, "BASH_SOURCE": true, "BASH_SUBSHELL": true,
+	"BASH_VERSINFO": true, "BASH_VERSION": true, "EPOCHREALTIME": true, "EPOCHSECONDS": true,
+	"FUNCNAME": true, "GROUPS": true, "HOSTTYPE": true, "MACHTYPE": true, "OSTYPE": true,
+	"PIPESTATUS": true, "SECONDS": true, "SHELLOPTS": true, "SHLVL": true,
+}
+
+func (c *checker) paramExp(p *syntax.ParamExp) {
+	if p.Param == nil {
+		return
+	}
+	name := p.Param.Value
+	if unsupportedVars[name] && !p.Excl {
+		c.report(p.Pos(), "$%s is not set by the embedded shell", name)
+	}
+	if name == "-" {
+		c.report(p.Pos(), "$- differs in the embedded shell (it lacks bash's default flags h and B)")
+	}
+	if p.Repl != nil && p.Repl.Orig != nil {
+		if s, _ := wordPrefixLit(p.Repl.Orig); strings.HasPrefix(s, "#") || strings.HasPrefix(s, "%") {
+			c.report(p.Pos(), "${%s/%c...}: anchored replacement is not supported by the embedded shell (it looks for a literal %c)", name, s[0], s[0])
+		}
+	}
+	if p.Exp != nil && p.Exp.Op == syntax.OtherParamOps && p.Exp.Word != nil {
+		switch op, _ := wordLit(p.Exp.Word); op {
+		case "A", "K", "k":
+			c.report(p.Pos(), "${%s@%s} is not supported by the embedded shell (it prints something else)", name, op)
+		case "Q":
+			c.report(p.Pos(), "${%s@Q} is not supported by the embedded shell (it quotes only where needed, bash always quotes)", name)
+		}
+	}
+	if p.Length && c.assoc[name] && p.Index != nil {
+		if w, ok := p.Index.(*syntax.Word); ok {
+			if s, _ := wordLit(w); s == "@" || s == "*" {
+				c.report(p.Pos(), "${#%s[%s]} of an associative array is wrong in the embedded shell (it counts 1)", name, s)
+			}
+		}
+	}
+}
+
+// declFlags returns the option letters given to declare/local/typeset/...
+// as literal words, e.g. "Ax" for declare -A -x.
+func declFlags(d *syntax.DeclClause) string {
+	var b strings.Builder
+	for _, as := range d.Args {
+		if as.Name != nil || as.Value == nil {
+			continue
+		}
+		s, ok := wordLit(as.Value)
+		if ok && len(s) > 1 && (s[0] == '-' || s[0] == '+') {
+			b.WriteString(s[1:])
+		}
+	}
+	return b.String()
+}
+
+func (c *checker) decl(d *syntax.DeclClause) {
+	variant := d.Variant.Value
+	if variant == "local" && c.sourced && !c.inFunc() {
+		c.report(d.Pos(), "local outside a function: bash refuses it in a sourced file, the embedded shell would accept it")
+	}
+	for _, as := range d.Args {
+		if as.Name != nil || as.Value == nil {
+			continue
+		}
+		s, ok := wordLit(as.Value)
+		if !ok {
+			continue
+		}
+		if s == "-" && variant == "local" {
+			c.report(as.Pos(), "local - is not supported by the embedded shell")
+			continue
+		}
+		if len(s) < 2 || (s[0] != '-' && s[0] != '+') {
+			continue
+		}
+		if s[0] == '+' {
+			c.report(as.Pos(), "%s %s is not supported by the embedded shell", variant, s)
+			continue
+		}
+		for _, ch := range s[1:] {
+			switch {
+			case ch == 'n' && variant == "export":
+				c.report(as.Pos(), "export -n is not supported by the embedded shell (it exports the variable); use unset, or assign without export")
+			case strings.ContainsRune("ilutFI", ch):
+				c.report(as.Pos(), "%s -%c is not supported by the embedded shell", variant, ch)
+			case ch == 'f' && (variant == "export" || variant == "readonly"):
+				c.report(as.Pos(), "%s -f is not supported by the embedded shell (it prints the function instead)", variant)
+			}
+		}
+	}
+}
+
+func (c *checker) call(ce *syntax.CallExpr) {
+	if len(ce.Args) == 0 {
+		return
+	}
+	args := make([]string, len(ce.Args))
+	for i, w := range ce.Args {
+		if s, ok := wordLit(w); ok {
+			args[i] = s
+		} else {
+			args[i] = unknownArg
+		}
+	}
+	// "command kill" and "builtin trap" are the same builtins.
+	for len(args) > 1 && (args[0] == "command" || args[0] == "builtin") && !strings.HasPrefix(args[1], "-") {
+		args = args[1:]
+	}
+	if msg := unsupportedCall(args); msg != "" {
+		c.report(ce.Pos(), "%s", msg)
+		return
+	}
+	switch args[0] {
+	case "return":
+		if c.mode == modeScript && !c.inFunc() {
+			c.report(ce.Pos(), "return outside a function: bash fails with status 2, the embedded shell with 1")
+		}
+	case "trap":
+		if c.inSubshell() && trapSetsExit(args) {
+			c.report(ce.Pos(), "an EXIT trap set inside ( ), $( ), a pipeline or a & job does not run in the embedded shell")
+		}
+	case "exec":
+		if c.sourced && len(args) > 1 {
+			c.report(ce.Pos(), "exec in a sourced *.envsh hook would replace the whole entrypoint; the embedded shell cannot do that")
+		}
+	}
+}
+
+// trapSetsExit reports whether a trap command sets an EXIT action.
+func trapSetsExit(args []string) bool {
+	if len(args) < 3 {
+		return false
+	}
+	for _, a := range args[2:] {
+		if a == "EXIT" || a == "0" || a == "SIGEXIT" || a == "exit" {
+			return true
+		}
+	}
+	return false
+}
+
+// unknownArg stands for a word whose value is only known at run time.
+const unknownArg = "\x00?"
+
+// wordLit returns the value of a word that has no expansions (plain,
+// 'single' or "double" quoted literal text).
+func wordLit(w *syntax.Word) (string, bool) {
+	if w == nil {
+		return "", false
+	}
+	var b strings.Builder
+	for _, p := range w.Parts {
+		switch p := p.(type) {
+		case *syntax.Lit:
+			b.WriteString(p.Value)
+		case *syntax.SglQuoted:
+			if p.Dollar {
+				return "", false
+			}
+			b.WriteString(p.Value)
+		case *syntax.DblQuoted:
+			for _, q := range p.Parts {
+				l, ok := q.(*syntax.Lit)
+				if !ok {
+					return "", false
+				}
+				b.WriteString(l.Value)
+			}
+		default:
+			return "", false
+		}
+	}
+	return b.String(), true
+}
+
+// wordPrefixLit returns the literal text a word starts with.
+func wordPrefixLit(w *syntax.Word) (string, bool) {
+	if w == nil || len(w.Parts) == 0 {
+		return "", false
+	}
+	if l, ok := w.Parts[0].(*syntax.Lit); ok {
+		return l.Value, true
+	}
+	return "", false
+}
+
+// printWord renders a word as it appears in the source, for messages.
+func printWord(w *syntax.Word) string {
+	if w == nil {
+		return ""
+	}
+	var b strings.Builder
+	if err := syntax.NewPrinter().Print(&b, w); err != nil {
+		return "?"
+	}
+	return b.String()
+}

@@ -1,0 +1,997 @@
+package hooks
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"mvdan.cc/sh/v3/expand"
+	"mvdan.cc/sh/v3/interp"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// ShellOptions configure the embedded shell that runs hooks.
+type ShellOptions struct {
+	// Env is the starting environment ("K=V"), which *.envsh hooks extend.
+	Env []string
+	// Dir is the working directory of hooks; "" is hookinit's own.
+	Dir string
+	// Stdout and Stderr receive what hooks write; nil means hookinit's
+	// own standard output and error.
+	Stdout, Stderr *os.File
+	// LogPrefix prefixes every line a hook writes, on both streams, with
+	// "[name] ", name being the hook's file name.
+	LogPrefix bool
+	// Logf, if set, receives hookinit's -v lines (format without newline).
+	Logf func(format string, args ...any)
+	// Args are the positional parameters ("$@") a sourced *.envsh hook
+	// sees: docker-entrypoint.sh sources them with its own arguments, the
+	// app's command line.
+	Args []string
+}
+
+// Shell runs hooks with the embedded shell (mvdan.cc/sh), starting every
+// process through a Starter so that the runner's one reaper collects every
+// exit. It keeps the state that *.envsh hooks build up (variables, working
+// directory, umask) for later hooks and for the app. Run may be called
+// concurrently (background hooks); *.envsh hooks are run one at a time.
+type Shell struct {
+	st        Starter
+	o         ShellOptions
+	procUmask int      // hookinit's own umask, which created files get by default
+	devnull   *os.File // hooks' standard input
+	outMu     sync.Mutex
+
+	srcMu sync.Mutex     // one *.envsh at a time: they share src
+	src   *interp.Runner // the shell *.envsh hooks are sourced into; nil before the first
+
+	mu     sync.Mutex
+	env    []string // what later hooks and the app get
+	dir    string
+	umask  int
+	runs   map[*hookRun]bool // runs with something still running
+	closed bool
+	virt   map[string]string // rewritten sourced files, by the name given to "."
+	nvirt  int
+}
+
+// NewShell returns a Shell that starts processes with st.
+func NewShell(st Starter, o ShellOptions) *Shell {
+	if o.Stdout == nil {
+		o.Stdout = os.Stdout
+	}
+	if o.Stderr == nil {
+		o.Stderr = os.Stderr
+	}
+	s := &Shell{
+		st:        st,
+		o:         o,
+		procUmask: processUmask(),
+		env:       slices.Clone(o.Env),
+		dir:       o.Dir,
+		runs:      map[*hookRun]bool{},
+		virt:      map[string]string{},
+	}
+	s.umask = s.procUmask
+	if f, err := os.Open(os.DevNull); err == nil {
+		s.devnull = f
+	}
+	return s
+}
+
+// Environ returns the environment after all *.envsh hooks sourced so far:
+// the exported variables, which is what a shell that sourced them and then
+// exec'd the app would pass on.
+func (s *Shell) Environ() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.env)
+}
+
+// Dir returns the working directory after the *.envsh hooks sourced so
+// far (one may cd): the app's working directory.
+func (s *Shell) Dir() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dir
+}
+
+// Umask returns the umask after the *.envsh hooks sourced so far (one may
+// run umask): the app's umask.
+func (s *Shell) Umask() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.umask
+}
+
+// Signal sends sig to every process group a hook started that is still
+// running, including what background jobs of finished hooks left running,
+// so that the runner can relay a stop signal to hooks too.
+func (s *Shell) Signal(sig syscall.Signal) {
+	s.mu.Lock()
+	runs := slices.Collect(maps.Keys(s.runs))
+	s.mu.Unlock()
+	for _, h := range runs {
+		h.signal(sig)
+	}
+}
+
+// Close stops what hooks left running in the background: their processes
+// get SIGTERM, their & jobs start nothing more. Run refuses to run hooks
+// afterwards. The runner calls it when the container stops.
+func (s *Shell) Close() {
+	s.mu.Lock()
+	s.closed = true
+	runs := slices.Collect(maps.Keys(s.runs))
+	s.mu.Unlock()
+	for _, h := range runs {
+		h.stop()
+	}
+}
+
+func (s *Shell) logf(format string, args ...any) {
+	if s.o.Logf != nil {
+		s.o.Logf(format, args...)
+	}
+}
+
+// Run runs one hook to completion and returns its exit code: 0..255, or
+// 128+n if signal n killed it. kind says how: Source sources a *.envsh
+// file into the shell's environment, Interpret runs a *.sh file in a fresh
+// shell, Execute starts the file itself.
+//
+// A hook using a construct the embedded shell does not support is not run
+// (code 2, and the error lists the problems with line and column); one met
+// only at run time (in eval'd code) stops the hook there, with the same
+// code. When ctx is cancelled, every process group the hook started gets
+// SIGTERM, no new command starts, and Run returns once its processes have
+// exited (the runner kills what does not), with an error wrapping
+// ctx.Err(). Processes a hook leaves running in the background keep
+// running after Run returns, as they would after a real shell exits;
+// Signal and Close reach them.
+func (s *Shell) Run(ctx context.Context, path string, kind Kind) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 1, fmt.Errorf("hooks: %s: %w", path, err)
+	}
+	var f *syntax.File
+	var flags []string
+	switch kind {
+	case Source, Interpret:
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return 126, fmt.Errorf("hooks: %s: %w", path, err)
+		}
+		mode := modeScript
+		if kind == Source {
+			mode = modeEnvsh
+		}
+		var probs []Problem
+		if f, probs = checkAs(path, src, mode); len(probs) > 0 {
+			return 2, &ProblemsError{Path: path, Problems: probs}
+		}
+		if kind == Interpret {
+			flags, _ = shebangFlags(src)
+		}
+		s.prepare(f, mode)
+	case Execute:
+	default:
+		return 2, fmt.Errorf("hooks: %s: a %s hook does not run", path, kind)
+	}
+	h, err := s.newRun(path)
+	if err != nil {
+		return 1, err
+	}
+	stopWatch := context.AfterFunc(ctx, h.stop)
+	var code int
+	switch kind {
+	case Source:
+		code, err = s.runSource(h, f)
+	case Interpret:
+		code, err = s.runInterpret(h, f, flags)
+	case Execute:
+		code, err = s.runExecute(h)
+	}
+	stopWatch()
+	h.finish()
+	if cerr := ctx.Err(); cerr != nil && h.isStopping() {
+		return code, fmt.Errorf("hooks: %s: %w", path, cerr)
+	}
+	return code, err
+}
+
+// ProblemsError is why a hook was not run: what checkScript found in it.
+type ProblemsError struct {
+	Path     string
+	Problems []Problem
+}
+
+// Error lists the problems, one per line, each with its position.
+func (e *ProblemsError) Error() string {
+	msgs := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		msgs[i] = p.String()
+	}
+	return fmt.Sprintf("hooks: %s: not run:\n  %s", e.Path, strings.Join(msgs, "\n  "))
+}
+
+// runSource sources a *.envsh hook into the shell the later hooks and the
+// app take their environment from. The file runs as the body of a
+// function, which gives "return" the meaning it has in a sourced file.
+func (s *Shell) runSource(h *hookRun, f *syntax.File) (int, error) {
+	s.srcMu.Lock()
+	defer s.srcMu.Unlock()
+	if s.src == nil {
+		r, err := s.newRunner(s.Environ(), s.Umask(), s.Dir(), h.stdin, h.stdout, h.stderr, append([]string{"--"}, s.o.Args...))
+		if err != nil {
+			return 1, fmt.Errorf("hooks: %s: %w", h.path, err)
+		}
+		s.src = r
+	}
+	if err := interp.StdIO(stdinReader(h.stdin), h.stdout, h.stderr)(s.src); err != nil {
+		return 1, fmt.Errorf("hooks: %s: %w", h.path, err)
+	}
+	body := &syntax.Stmt{Cmd: &syntax.Block{Stmts: f.Stmts}}
+	wrapper := &syntax.File{Name: h.path, Stmts: []*syntax.Stmt{
+		{Cmd: &syntax.FuncDecl{Name: &syntax.Lit{Value: fnSource}, Body: body}},
+		callStmt(litWord(fnSource), allParams()),
+	}}
+	code, err := exitOf(s.src.Run(h.ctx, wrapper))
+	s.mu.Lock()
+	s.env = envFromVars(s.src.Vars, s.env)
+	s.dir = s.src.Dir
+	if v := s.src.Vars[varUmask]; v.IsSet() {
+		if m, perr := strconv.ParseUint(v.String(), 8, 32); perr == nil {
+			s.umask = int(m)
+		}
+	}
+	s.mu.Unlock()
+	return code, err
+}
+
+// runInterpret runs a *.sh hook in a fresh shell with the current
+// environment: its variables do not leak, $0 is its path, and the options
+// on its #! line apply.
+func (s *Shell) runInterpret(h *hookRun, f *syntax.File, flags []string) (int, error) {
+	r, err := s.newRunner(s.Environ(), s.Umask(), s.Dir(), h.stdin, h.stdout, h.stderr, append(flags, "--"))
+	if err != nil {
+		return 1, fmt.Errorf("hooks: %s: %w", h.path, err)
+	}
+	return runMain(h.ctx, r, f)
+}
+
+// runExecute starts a hook file directly.
+func (s *Shell) runExecute(h *hookRun) (int, error) {
+	cmd := &Command{
+		Path:   h.path,
+		Args:   []string{h.path},
+		Env:    s.Environ(),
+		Dir:    s.Dir(),
+		Stdin:  h.stdin,
+		Stdout: h.stdout,
+		Stderr: h.stderr,
+		Umask:  s.Umask(),
+	}
+	p, err := h.start(cmd, "")
+	if err != nil {
+		code := 126
+		if errors.Is(err, syscall.ENOENT) {
+			code = 127
+		}
+		return code, fmt.Errorf("hooks: %s: %w", h.path, err)
+	}
+	<-p.Done()
+	h.forget(p, "")
+	return p.ExitCode(), nil
+}
+
+// runMain runs a script to its end, then its EXIT trap (if it set one and
+// was not cancelled), where an exit sets the final status as in bash.
+func runMain(ctx context.Context, r *interp.Runner, f *syntax.File) (int, error) {
+	code, err := exitOf(r.Run(ctx, f))
+	if err != nil || ctx.Err() != nil {
+		return code, err
+	}
+	cb := r.Vars[varExitTrap]
+	if !cb.IsSet() || cb.String() == "" {
+		return code, nil
+	}
+	tf, perr := newParser().Parse(strings.NewReader(cb.String()), "EXIT trap")
+	if perr != nil {
+		// trap checked the action when it was set; this cannot happen.
+		return code, fmt.Errorf("hooks: EXIT trap: %w", perr)
+	}
+	tcode, terr := exitOf(r.Run(ctx, tf))
+	if terr != nil {
+		return tcode, terr
+	}
+	if r.Exited() {
+		return tcode, nil
+	}
+	return code, nil
+}
+
+// exitOf splits what Runner.Run returns into an exit code and an error
+// that stopped the script (a refused construct, cancellation).
+func exitOf(err error) (int, error) {
+	if err == nil {
+		return 0, nil
+	}
+	var es interp.ExitStatus
+	if errors.As(err, &es) {
+		return int(es), nil
+	}
+	var ue *unsupportedError
+	if errors.As(err, &ue) {
+		return 2, err
+	}
+	return 1, err
+}
+
+// newRunner creates an interpreter with hookinit's handlers.
+func (s *Shell) newRunner(env []string, umask int, dir string, stdin io.Reader, stdout, stderr io.Writer, params []string) (*interp.Runner, error) {
+	return interp.New(
+		interp.Env(privEnviron{expand.ListEnviron(env...), fmt.Sprintf("%04o", umask)}),
+		interp.Dir(dir),
+		interp.StdIO(stdinReader(stdin), stdout, stderr),
+		interp.CallHandler(s.callHandler),
+		interp.ExecHandlers(func(interp.ExecHandlerFunc) interp.ExecHandlerFunc { return s.execHandler }),
+		interp.OpenHandler(s.openHandler),
+		interp.Params(params...),
+	)
+}
+
+// stdinReader avoids handing the interpreter a typed nil.
+func stdinReader(r io.Reader) io.Reader {
+	if f, ok := r.(*os.File); ok && f == nil {
+		return nil
+	}
+	return r
+}
+
+// privEnviron is a starting environment plus the umask, which a new shell
+// inherits like a variable that is not exported.
+type privEnviron struct {
+	expand.Environ
+	umask string
+}
+
+// Get returns a variable: the umask and HOSTNAME come from here, the rest
+// from the environment.
+func (e privEnviron) Get(name string) expand.Variable {
+	switch name {
+	case varUmask:
+		return expand.Variable{Set: true, Kind: expand.String, Str: e.umask}
+	case "HOSTNAME":
+		// bash sets it (not exported) when the environment has none.
+		if v := e.Environ.Get(name); v.IsSet() {
+			return v
+		}
+		if h, err := os.Hostname(); err == nil {
+			return expand.Variable{Set: true, Kind: expand.String, Str: h}
+		}
+	}
+	return e.Environ.Get(name)
+}
+
+// Each lists the variables Get knows.
+func (e privEnviron) Each(f func(name string, vr expand.Variable) bool) {
+	if !f(varUmask, e.Get(varUmask)) {
+		return
+	}
+	if !e.Environ.Get("HOSTNAME").IsSet() {
+		if v := e.Get("HOSTNAME"); v.IsSet() && !f("HOSTNAME", v) {
+			return
+		}
+	}
+	e.Environ.Each(f)
+}
+
+// envFromVars computes the exported environment from a shell's variables,
+// keeping the order of the previous environment.
+func envFromVars(vars map[string]expand.Variable, prev []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, kv := range prev {
+		name, _, _ := strings.Cut(kv, "=")
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		if vr, ok := vars[name]; ok && exported(name, vr) {
+			out = append(out, name+"="+vr.String())
+		}
+	}
+	var names []string
+	for name, vr := range vars {
+		if !seen[name] && exported(name, vr) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		out = append(out, name+"="+vars[name].String())
+	}
+	return out
+}
+
+func exported(name string, vr expand.Variable) bool {
+	return vr.IsSet() && vr.Exported && vr.Kind == expand.String && !strings.HasPrefix(name, privPrefix)
+}
+
+// hookRun is one hook being run, or what it left running: the processes
+// and & jobs it started.
+type hookRun struct {
+	s    *Shell
+	path string
+	name string
+	// ctx is what the interpreter and the hook's & jobs run under. It is
+	// detached from Run's ctx, which stops the hook only while Run runs.
+	ctx    context.Context
+	cancel context.CancelFunc
+	umask0 int
+	stdin  *os.File
+	stdout *os.File
+	stderr *os.File
+	outs   []*prefixer
+
+	mu       sync.Mutex
+	stopping bool
+	retired  bool
+	running  bool            // Run has not returned
+	starting int             // processes being started
+	procs    map[int]Process // by pid, which is also the pgid
+	orphans  map[int]bool    // groups whose leader exited, still populated
+	jobs     map[string]*job // & jobs by token
+	nextJob  int
+}
+
+type runKey struct{}
+
+// runOf returns the hook run a handler works for: Run puts it in the
+// context the interpreter passes to every handler.
+func runOf(ctx context.Context) *hookRun {
+	h, _ := ctx.Value(runKey{}).(*hookRun)
+	return h
+}
+
+func (s *Shell) newRun(path string) (*hookRun, error) {
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return nil, fmt.Errorf("hooks: %s: the shell is closed", path)
+	}
+	h := &hookRun{
+		s:       s,
+		path:    path,
+		name:    filepath.Base(path),
+		umask0:  s.Umask(),
+		stdin:   s.devnull,
+		stdout:  s.o.Stdout,
+		stderr:  s.o.Stderr,
+		running: true,
+		procs:   map[int]Process{},
+		orphans: map[int]bool{},
+		jobs:    map[string]*job{},
+	}
+	if s.o.LogPrefix {
+		for _, dst := range []**os.File{&h.stdout, &h.stderr} {
+			p, err := newPrefixer("["+h.name+"] ", *dst, &s.outMu)
+			if err != nil {
+				h.closeOutputs()
+				return nil, fmt.Errorf("hooks: %s: %w", path, err)
+			}
+			h.outs = append(h.outs, p)
+			*dst = p.w
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h.ctx = context.WithValue(ctx, runKey{}, h)
+	h.cancel = cancel
+	s.mu.Lock()
+	s.runs[h] = true
+	s.mu.Unlock()
+	return h, nil
+}
+
+func (h *hookRun) isStopping() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.stopping
+}
+
+var errStopping = errors.New("stopping: no new command is started")
+
+func (h *hookRun) stoppingErr() error {
+	return fmt.Errorf("hooks: %s: %w", h.name, errStopping)
+}
+
+// stop cancels the hook: SIGTERM to every process group it started, and
+// no new command. Its processes are still waited for; the runner kills
+// whatever ignores SIGTERM after its grace period.
+func (h *hookRun) stop() {
+	h.mu.Lock()
+	if h.stopping {
+		h.mu.Unlock()
+		return
+	}
+	h.stopping = true
+	groups := h.groupsLocked()
+	h.mu.Unlock()
+	for _, pg := range groups {
+		_ = syscall.Kill(-pg, syscall.SIGTERM)
+	}
+	h.cancel()
+	// A & job between two commands just ends: nothing else would notice.
+	h.maybeRetire()
+}
+
+func (h *hookRun) signal(sig syscall.Signal) {
+	h.mu.Lock()
+	groups := h.groupsLocked()
+	h.mu.Unlock()
+	for _, pg := range groups {
+		_ = syscall.Kill(-pg, sig)
+	}
+}
+
+func (h *hookRun) groupsLocked() []int {
+	groups := slices.Collect(maps.Keys(h.procs))
+	for pg := range h.orphans {
+		if h.procs[pg] == nil {
+			groups = append(groups, pg)
+		}
+	}
+	return groups
+}
+
+// finish ends Run's part: the output written so far is passed on, and
+// groups whose leader is gone are no longer tracked (their pgid could be
+// reused once empty).
+func (h *hookRun) finish() {
+	h.mu.Lock()
+	h.running = false
+	clear(h.orphans)
+	h.mu.Unlock()
+	for _, p := range h.outs {
+		p.drain()
+	}
+	h.maybeRetire()
+}
+
+// closeOutputs closes our end of the prefixing pipes: once the processes
+// that inherited them are gone too, the prefixers see the end.
+func (h *hookRun) closeOutputs() {
+	for _, p := range h.outs {
+		p.w.Close()
+	}
+}
+
+// maybeRetire forgets a run once nothing of it is left: Run has returned,
+// no process is running or being started, and every & job is over (or the
+// run was stopped, after which none starts anything).
+func (h *hookRun) maybeRetire() {
+	h.mu.Lock()
+	idle := !h.running && len(h.procs) == 0 && h.starting == 0 && !h.retired
+	for _, j := range h.jobs {
+		idle = idle && (j.done || h.stopping)
+	}
+	if idle {
+		h.retired = true
+	}
+	h.mu.Unlock()
+	if idle {
+		h.cancel()
+		h.closeOutputs()
+		h.s.mu.Lock()
+		delete(h.s.runs, h)
+		h.s.mu.Unlock()
+	}
+}
+
+// prepare rewrites a parsed script where the interpreter would run it
+// differently from bash:
+//   - the last command of a pipeline runs in the current shell in the
+//     interpreter (as with bash's lastpipe), so an exit or a variable set
+//     there would escape: it is wrapped in ( );
+//   - $(...) keeps set -e in the interpreter, bash clears it (unless
+//     inherit_errexit): the call handler resets it first thing;
+//   - a & job is bracketed with bookkeeping that gives it a token, so kill
+//     and kill -0 can find the process groups it started and know whether
+//     it is still running;
+//   - in a *.envsh file, which runs as a function body, a top-level
+//     declare gets -g, as it would be global in a sourced file;
+//   - compound commands keep their status without tripping set -e (see
+//     fixStatus).
+func (s *Shell) prepare(f *syntax.File, mode checkMode) {
+	var stack []syntax.Node
+	skip := map[syntax.Node]bool{}
+	inner := map[*syntax.BinaryCmd]bool{}
+	syntax.Walk(f, func(n syntax.Node) bool {
+		if n == nil {
+			stack = stack[:len(stack)-1]
+			return true
+		}
+		switch n := n.(type) {
+		case *syntax.Stmt:
+			if n.Background && !n.Coprocess && !skip[n] {
+				skip[wrapJob(n)] = true
+			}
+		case *syntax.File:
+			n.Stmts = fixStatus(n.Stmts)
+		case *syntax.Block:
+			n.Stmts = fixStatus(n.Stmts)
+		case *syntax.Subshell:
+			n.Stmts = fixStatus(n.Stmts)
+		case *syntax.IfClause:
+			n.Cond, n.Then = fixStatus(n.Cond), fixStatus(n.Then)
+		case *syntax.WhileClause:
+			n.Cond, n.Do = fixStatus(n.Cond), fixStatus(n.Do)
+		case *syntax.ForClause:
+			n.Do = fixStatus(n.Do)
+		case *syntax.CaseItem:
+			n.Stmts = fixStatus(n.Stmts)
+		case *syntax.ProcSubst:
+			n.Stmts = fixStatus(n.Stmts)
+		case *syntax.CmdSubst:
+			n.Stmts = fixStatus(n.Stmts)
+			if !skip[n] && resetsErrexit(n) {
+				n.Stmts = append([]*syntax.Stmt{callStmt(litWord(cmdCmdSubst))}, n.Stmts...)
+				skip[n] = true
+			}
+		case *syntax.BinaryCmd:
+			if n.Op != syntax.Pipe && n.Op != syntax.PipeAll {
+				break
+			}
+			// a | b | c is (a | b) | c: the interpreter runs the left side
+			// in a subshell already, only the outermost right side needs it.
+			if x, ok := n.X.Cmd.(*syntax.BinaryCmd); ok {
+				inner[x] = true
+			}
+			if !inner[n] {
+				if _, ok := n.Y.Cmd.(*syntax.Subshell); !ok {
+					n.Y = &syntax.Stmt{Cmd: &syntax.Subshell{Stmts: []*syntax.Stmt{n.Y}}}
+				}
+			}
+		case *syntax.DeclClause:
+			if mode == modeEnvsh && n.Variant.Value == "declare" && !inFuncDecl(stack) {
+				n.Args = append([]*syntax.Assign{{Naked: true, Value: litWord("-g")}}, n.Args...)
+			}
+		}
+		stack = append(stack, n)
+		return true
+	})
+}
+
+// wrapJob turns "X &" into
+//
+//	{ __hookinit_bg; { __hookinit_bgjob; X; exit; } & __hookinit_bgend "$!"; }
+//
+// and returns the new & statement. The trailing exit makes the job's
+// subshell exit through its EXIT trap, which tells that the job is over.
+func wrapJob(st *syntax.Stmt) *syntax.Stmt {
+	x := *st
+	x.Background = false
+	x.Semicolon = syntax.Pos{}
+	job := &syntax.Stmt{Background: true, Cmd: &syntax.Block{Stmts: []*syntax.Stmt{
+		callStmt(litWord(cmdBgJob)), &x, callStmt(litWord("exit")),
+	}}}
+	*st = syntax.Stmt{Position: st.Position, Comments: st.Comments, Cmd: &syntax.Block{Stmts: []*syntax.Stmt{
+		callStmt(litWord(cmdBg)), job, callStmt(litWord(cmdBgEnd), specialParam("!")),
+	}}}
+	return job
+}
+
+// fixStatus works around two differences in how the interpreter ends a
+// compound command ({ }, if, case, for, while, until):
+//
+//   - with set -e it exits when the compound command's status is not 0,
+//     even when that status comes from a command exempt from set -e (as in
+//     "if c; then [ -n "$x" ] && run; fi"), where bash goes on;
+//   - a while or until loop ends with status 0, where bash keeps the
+//     status of the last command the body ran.
+//
+// So each compound statement ends with status 0, having saved its real
+// status in a variable (at the end of each branch and loop body; a loop
+// body starts by saving 0, the status bash gives a loop left by break or
+// continue), and is followed by a statement that restores the status in a
+// form set -e ignores (status && :), exactly as bash leaves it.
+func fixStatus(list []*syntax.Stmt) []*syntax.Stmt {
+	var out []*syntax.Stmt
+	for i, st := range list {
+		if st.Negated || st.Background || st.Coprocess || !addSaves(st.Cmd) {
+			if out != nil {
+				out = append(out, st)
+			}
+			continue
+		}
+		if out == nil {
+			out = append(make([]*syntax.Stmt, 0, len(list)+2), list[:i]...)
+		}
+		restore := &syntax.Stmt{Cmd: &syntax.BinaryCmd{Op: syntax.AndStmt,
+			X: callStmt(litWord(cmdStatus)), Y: callStmt(litWord(":"))}}
+		out = append(out, saveStmt(litWord("0")), st, restore)
+	}
+	if out == nil {
+		return list
+	}
+	return out
+}
+
+// addSaves makes a compound command save its status as it ends; it reports
+// false for any other command, or one already done.
+func addSaves(cmd syntax.Command) bool {
+	var ends []*[]*syntax.Stmt // the statement lists the command ends with
+	var body *[]*syntax.Stmt   // a loop's body
+	switch c := cmd.(type) {
+	case *syntax.Block:
+		ends = append(ends, &c.Stmts)
+	case *syntax.IfClause:
+		for ; c != nil; c = c.Else {
+			ends = append(ends, &c.Then)
+		}
+	case *syntax.WhileClause:
+		body = &c.Do
+	case *syntax.ForClause:
+		body = &c.Do
+	case *syntax.CaseClause:
+		for _, it := range c.Items {
+			ends = append(ends, &it.Stmts)
+		}
+	}
+	if body != nil {
+		ends = append(ends, body)
+	}
+	if len(ends) == 0 || isSave(*ends[0]) {
+		return false
+	}
+	if body != nil {
+		*body = append([]*syntax.Stmt{saveStmt(litWord("0"))}, *body...)
+	}
+	for _, l := range ends {
+		*l = append(*l, saveStmt(specialParam("?")))
+	}
+	return true
+}
+
+// isSave reports whether a statement list already ends with a saveStmt.
+func isSave(list []*syntax.Stmt) bool {
+	if len(list) == 0 {
+		return false
+	}
+	ce, ok := list[len(list)-1].Cmd.(*syntax.CallExpr)
+	return ok && len(ce.Args) == 0 && len(ce.Assigns) == 1 && ce.Assigns[0].Name != nil && ce.Assigns[0].Name.Value == varStatus
+}
+
+// saveStmt is __hookinit_st=VALUE.
+func saveStmt(value *syntax.Word) *syntax.Stmt {
+	return &syntax.Stmt{Cmd: &syntax.CallExpr{Assigns: []*syntax.Assign{
+		{Name: &syntax.Lit{Value: varStatus}, Value: value},
+	}}}
+}
+
+// resetsErrexit reports whether a $(...) needs set -e cleared: anything
+// but $(<file), which reads a file and runs nothing.
+func resetsErrexit(cs *syntax.CmdSubst) bool {
+	if len(cs.Stmts) == 0 {
+		return false
+	}
+	if len(cs.Stmts) == 1 {
+		st := cs.Stmts[0]
+		if st.Cmd == nil && len(st.Redirs) == 1 && st.Redirs[0].Op == syntax.RdrIn {
+			return false
+		}
+	}
+	return true
+}
+
+func inFuncDecl(stack []syntax.Node) bool {
+	for _, n := range stack {
+		if _, ok := n.(*syntax.FuncDecl); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// needsRewrite reports whether prepare would change a file.
+func needsRewrite(f *syntax.File) bool {
+	found := false
+	syntax.Walk(f, func(n syntax.Node) bool {
+		switch n := n.(type) {
+		case *syntax.Stmt:
+			found = found || n.Background
+		case *syntax.CmdSubst:
+			found = true
+		case *syntax.BinaryCmd:
+			found = found || n.Op == syntax.Pipe || n.Op == syntax.PipeAll
+		case *syntax.Block, *syntax.IfClause, *syntax.WhileClause, *syntax.ForClause, *syntax.CaseClause:
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+func litWord(s string) *syntax.Word {
+	return &syntax.Word{Parts: []syntax.WordPart{&syntax.Lit{Value: s}}}
+}
+
+// specialParam is "$name", e.g. "$!".
+func specialParam(name string) *syntax.Word {
+	return &syntax.Word{Parts: []syntax.WordPart{&syntax.DblQuoted{Parts: []syntax.WordPart{
+		&syntax.ParamExp{Short: true, Param: &syntax.Lit{Value: name}},
+	}}}}
+}
+
+// allParams is "$@".
+func allParams() *syntax.Word { return specialParam("@") }
+
+func callStmt(args ...*syntax.Word) *syntax.Stmt {
+	return &syntax.Stmt{Cmd: &syntax.CallExpr{Args: args}}
+}
+
+// printFile prints a (rewritten) file back as shell code.
+func printFile(w io.Writer, f *syntax.File) error {
+	return syntax.NewPrinter().Print(w, f)
+}
+
+// printRewritten prints rewritten code for eval or ".", which parse text.
+// The printer cannot print everything so that it parses back the same
+// (a $(...) spread over lines inside a <<- here-document), so the result
+// is checked; ok is false when it does not parse.
+func printRewritten(f *syntax.File) (string, bool) {
+	var b strings.Builder
+	if err := printFile(&b, f); err != nil {
+		return "", false
+	}
+	if _, err := newParser().Parse(strings.NewReader(b.String()), ""); err != nil {
+		return "", false
+	}
+	return b.String(), true
+}
+
+// addVirtual registers rewritten text for the source builtin under a name
+// no file has, which only the open handler resolves, once.
+func (s *Shell) addVirtual(path, text string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nvirt++
+	name := path + "#hookinit" + strconv.Itoa(s.nvirt)
+	s.virt[name] = text
+	return name
+}
+
+func (s *Shell) takeVirtual(name string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	text, ok := s.virt[name]
+	delete(s.virt, name)
+	return text, ok
+}
+
+// prefixer copies what a hook writes to one stream, line by line, each
+// line prefixed with the hook's name. A line is written with one write,
+// under a lock shared by all hooks, so lines of hooks running at the same
+// time do not mix.
+type prefixer struct {
+	prefix []byte
+	dst    *os.File
+	mu     *sync.Mutex
+	r, w   *os.File
+	carry  []byte
+	drainQ chan chan struct{}
+	done   chan struct{}
+}
+
+// maxLine bounds a line kept waiting for its newline.
+const maxLine = 64 << 10
+
+func newPrefixer(prefix string, dst *os.File, mu *sync.Mutex) (*prefixer, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	p := &prefixer{prefix: []byte(prefix), dst: dst, mu: mu, r: r, w: w,
+		drainQ: make(chan chan struct{}, 1), done: make(chan struct{})}
+	go p.loop()
+	return p, nil
+}
+
+func (p *prefixer) loop() {
+	defer close(p.done)
+	defer p.r.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := p.r.Read(buf)
+		if n > 0 {
+			p.write(buf[:n])
+		}
+		switch {
+		case err == nil:
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			// drain: take what is in the pipe now, without waiting.
+			_ = p.r.SetReadDeadline(time.Time{})
+			if rc, err := p.r.SyscallConn(); err == nil {
+				_ = rc.Read(func(fd uintptr) bool {
+					for {
+						n, err := syscall.Read(int(fd), buf)
+						if n <= 0 || err != nil {
+							return true
+						}
+						p.write(buf[:n])
+					}
+				})
+			}
+			p.flush()
+			select {
+			case d := <-p.drainQ:
+				close(d)
+			default:
+			}
+		default:
+			p.flush()
+			return
+		}
+	}
+}
+
+func (p *prefixer) write(b []byte) {
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			p.carry = append(p.carry, b...)
+			if len(p.carry) >= maxLine {
+				p.flush()
+			}
+			return
+		}
+		p.emit(append(p.carry, b[:i]...))
+		p.carry = p.carry[:0]
+		b = b[i+1:]
+	}
+}
+
+// flush writes out a line that has no newline yet.
+func (p *prefixer) flush() {
+	if len(p.carry) > 0 {
+		p.emit(p.carry)
+		p.carry = p.carry[:0]
+	}
+}
+
+func (p *prefixer) emit(line []byte) {
+	out := make([]byte, 0, len(p.prefix)+len(line)+1)
+	out = append(append(append(out, p.prefix...), line...), '\n')
+	p.mu.Lock()
+	_, _ = p.dst.Write(out)
+	p.mu.Unlock()
+}
+
+// drain returns once everything written to the pipe so far has been passed
+// on. It does not wait for the end of the stream: a process the hook left
+// in the background may hold it open forever.
+func (p *prefixer) drain() {
+	d := make(chan struct{})
+	select {
+	case p.drainQ <- d:
+	case <-p.done:
+		return
+	}
+	_ = p.r.SetReadDeadline(time.Unix(1, 0))
+	select {
+	case <-d:
+	case <-p.done:
+	}
+}
