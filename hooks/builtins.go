@@ -1058,10 +1058,11 @@ func (h *hookRun) killOne(hc interp.HandlerContext, target string, sig syscall.S
 	if err != nil {
 		return errf(1, "%s: arguments must be process or job IDs", target)
 	}
-	if pid == 0 || pid == -1 {
-		// kill 0 would signal hookinit's own process group, kill -1 every
-		// process in the container.
-		return errf(1, "%s: refusing to signal hookinit's process group or every process", target)
+	if pid == 0 || pid == -1 || pid == os.Getpid() || -pid == syscall.Getpgrp() {
+		// $$ is hookinit's pid in the embedded shell: kill $$ would signal
+		// hookinit (PID 1), kill 0 its process group, kill -1 every process
+		// in the container.
+		return errf(1, "%s: refusing to signal hookinit itself, its process group or every process", target)
 	}
 	if err := syscall.Kill(pid, sig); err != nil {
 		if err == syscall.ESRCH {

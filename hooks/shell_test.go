@@ -387,13 +387,13 @@ sleep 0.2; kill -s KILL "$q"; wait "$q"; echo "compound=$?"
 sleep 100 & kill %3; wait %3; echo "pct=$?"
 true & sleep 0.2; sleep 100 & kill %4; echo "done=$?"; kill %5; wait
 sh -c 'sleep 100' & r=$!; kill -0 $r; echo "zero=$?"; kill -n 15 -- $r; wait $r; echo "n=$?"
-kill 0; echo "zero-pid=$?"
+kill 0; echo "zero-pid=$?"; kill -TERM $$; echo "self=$?"
 kill -l 143; kill -l KILL
 `
 	code, err := runScript(t, sh, dir, "k.sh", src, Interpret)
 	want := "simple=143\nalive=1\ncompound=137\npct=143\ndone=0\nzero=0\nn=143\n"
 	got := out()
-	if code != 0 || err != nil || !strings.HasPrefix(got, want) || strings.Contains(got, "second") || !strings.HasSuffix(got, "zero-pid=1\nTERM\n9\n") {
+	if code != 0 || err != nil || !strings.HasPrefix(got, want) || strings.Contains(got, "second") || !strings.HasSuffix(got, "zero-pid=1\n"+dir+"/k.sh: line 10: kill: "+strconv.Itoa(os.Getpid())+": refusing to signal hookinit itself, its process group or every process\nself=1\nTERM\n9\n") {
 		t.Errorf("code %d err %v output %q", code, err, got)
 	}
 }
