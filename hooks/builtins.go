@@ -1058,6 +1058,9 @@ func (h *hookRun) killOne(hc interp.HandlerContext, target string, sig syscall.S
 	if err != nil {
 		return errf(1, "%s: arguments must be process or job IDs", target)
 	}
+	if sig == 0 && pid == os.Getpid() {
+		return nil // kill -0 $$: the script is running
+	}
 	if pid == 0 || pid == -1 || pid == os.Getpid() || -pid == syscall.Getpgrp() {
 		// $$ is hookinit's pid in the embedded shell: kill $$ would signal
 		// hookinit (PID 1), kill 0 its process group, kill -1 every process

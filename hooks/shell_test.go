@@ -393,7 +393,7 @@ kill -l 143; kill -l KILL
 	code, err := runScript(t, sh, dir, "k.sh", src, Interpret)
 	want := "simple=143\nalive=1\ncompound=137\npct=143\ndone=0\nzero=0\nn=143\n"
 	got := out()
-	if code != 0 || err != nil || !strings.HasPrefix(got, want) || strings.Contains(got, "second") || !strings.HasSuffix(got, "zero-pid=1\n"+dir+"/k.sh: line 10: kill: "+strconv.Itoa(os.Getpid())+": refusing to signal hookinit itself, its process group or every process\nself=1\nTERM\n9\n") {
+	if code != 0 || err != nil || !strings.HasPrefix(got, want) || strings.Contains(got, "second") || !strings.HasSuffix(got, "zero-pid=1\n"+dir+"/k.sh: line 9: kill: "+strconv.Itoa(os.Getpid())+": refusing to signal hookinit itself, its process group or every process\nself=1\nTERM\n9\n") {
 		t.Errorf("code %d err %v output %q", code, err, got)
 	}
 }
