@@ -77,8 +77,17 @@ if [ -n "$rev" ]; then
 	git archive "$rev" | tar -x -C "$src"
 	source="commit $(git rev-parse --short "$rev")"
 fi
+# the project's release build when it has one, else a plain static stripped build
+if [ -f "$src/scripts/build.sh" ]; then
+	build=(sh scripts/build.sh "$work/hookinit")
+	# its go build line, continuation lines joined
+	build_desc="scripts/build.sh, i.e. $(sed -n '/go build/,/[^\\]$/p' "$src/scripts/build.sh" | tr -d '\\\n' | tr -s ' \t' ' ' | sed 's/^ *//')"
+else
+	build=(env CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$work/hookinit" ./cmd/hookinit)
+	build_desc="CGO_ENABLED=0 go build -trimpath -ldflags='-s -w'"
+fi
 if [ -f "$src/cmd/hookinit/main.go" ]; then
-	if (cd "$src" && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$work/hookinit" ./cmd/hookinit) 2>"$work/build.log"; then
+	if (cd "$src" && "${build[@]}") 2>"$work/build.log"; then
 		hookinit=$work/hookinit
 	else
 		echo "bench: hookinit does not build; measuring the others only:" >&2
@@ -89,6 +98,6 @@ else
 fi
 
 cmd="scripts/bench.sh${rev:+ --rev $rev}${args[*]:+ ${args[*]}}"
-"$work/harness" -app "$work/benchapp" -hookinit "$hookinit" -source "$source" -work "$work" \
+"$work/harness" -app "$work/benchapp" -hookinit "$hookinit" -source "$source" -build "$build_desc" -work "$work" \
 	-analysis "$root/scripts/bench/analysis.md" \
 	-out "$root/BENCHMARKS.md" -command "$cmd" ${args[@]+"${args[@]}"}

@@ -108,7 +108,8 @@ func (h *harness) benchReap() {
 			m, tm := r.rate.median(), t.rate.median()
 			left := r.left.max()
 			ok := len(r.rate) > 0 && m >= tm && left == 0 && r.fails == 0
-			res := fmt.Sprintf("%.0f/s vs %.0f/s = %s, %.0f left", m, tm, ratio(m, tm), left)
+			res := fmt.Sprintf("%.0f/s vs %.0f/s = %s, %.0f left; PID 1's CPU %s× tini's", m, tm, ratio(m, tm), left,
+				strings.TrimSuffix(ratio(r.initCPU.median(), t.initCPU.median()), "×"))
 			if !ok && m >= 0.95*tm && left == 0 && r.fails == 0 {
 				res += " (within 5%: noise on this machine)"
 			}

@@ -13,7 +13,7 @@ func (h *harness) benchSize() {
 	}
 	var rows []row
 	if h.hook != nil {
-		rows = append(rows, row{"hookinit", h.hook.prefix[0], "`CGO_ENABLED=0 go build -trimpath -ldflags='-s -w'` (by scripts/bench.sh, in a scratch directory)"})
+		rows = append(rows, row{"hookinit", h.hook.prefix[0], "`" + h.cfg.build + "` (by scripts/bench.sh, in a scratch directory)"})
 	}
 	for _, n := range []string{"tini", "tini-static", "dumb-init", "catatonit"} {
 		if p, err := exec.LookPath(n); err == nil {

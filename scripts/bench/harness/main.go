@@ -19,6 +19,7 @@ type config struct {
 	hookinit string // "" when there is none yet
 	command  string // the command line that produced the report
 	source   string // what hookinit was built from
+	build    string // how hookinit was built
 	analysis string // hand-written notes appended to the report
 	work     string // scratch directory
 	only     map[string]bool
@@ -120,6 +121,7 @@ func main() {
 	flag.StringVar(&c.command, "command", "scripts/bench.sh", "command line shown in the report")
 	flag.StringVar(&c.source, "source", "", "what hookinit was built from, for the report")
 	flag.StringVar(&c.analysis, "analysis", "", "a hand-written markdown file appended to the report (profiling notes)")
+	flag.StringVar(&c.build, "build", "CGO_ENABLED=0 go build -trimpath -ldflags='-s -w'", "how hookinit was built, for the report")
 	flag.StringVar(&c.work, "work", "", "scratch directory")
 	flag.StringVar(&only, "only", "start,relay,reap,idle,size,hooks,stop", "comma-separated benchmarks to run")
 	flag.BoolVar(&c.quick, "quick", false, "smoke run: few repetitions (numbers not meaningful)")

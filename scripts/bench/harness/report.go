@@ -94,8 +94,8 @@ func (h *harness) report(start time.Time, elapsed time.Duration, load0, load1 st
 	if src == "" {
 		src = "commit " + gitCommit()
 	}
-	fmt.Fprintf(&b, "- hookinit: %s, from %s, built with `CGO_ENABLED=0 go build -trimpath -ldflags='-s -w'` by %s\n",
-		hv, src, runtime.Version())
+	fmt.Fprintf(&b, "- hookinit: %s, from %s, built with `%s` by %s\n",
+		hv, src, c.build, runtime.Version())
 	fmt.Fprintf(&b, "- tini %s (`%s`), dumb-init %s (`%s`), catatonit %s (`%s`), dash %s, bash %s (Debian packages)\n",
 		dpkgVersion("tini"), cmdOut("tini", "--version"),
 		dpkgVersion("dumb-init"), cmdOut("dumb-init", "--version"),
