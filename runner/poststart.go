@@ -8,8 +8,8 @@ import (
 
 // startPostStart runs the post-start hooks in order once the app has
 // started and, with --ready, once it is ready. A failure or a readiness
-// timeout stops the container with that code, unless
-// --post-start-failure ignore.
+// timeout stops the container with that code; with --post-start-failure
+// ignore it is logged and the remaining hooks run all the same.
 func (c *container) startPostStart(plan *hooks.Plan) {
 	hs := plan.Runnable(hooks.PostStart)
 	if len(hs) == 0 && c.cfg.Ready == "" {
@@ -18,12 +18,12 @@ func (c *container) startPostStart(plan *hooks.Plan) {
 	go func() {
 		if c.cfg.Ready != "" {
 			if err := waitReady(c.hooksCtx, c.cfg.Ready, c.cfg.ReadyTimeout); err != nil {
-				if c.hooksCtx.Err() == nil {
-					c.postStartFailed(err.Error(), 124)
+				if c.hooksCtx.Err() != nil || !c.postStartFailed(err.Error(), 124) {
+					return
 				}
-				return
+			} else {
+				c.log.debugf("%s is ready", c.cfg.Ready)
 			}
-			c.log.debugf("%s is ready", c.cfg.Ready)
 		}
 		for _, h := range hs {
 			c.log.debugf("running post-start hook %s", h.Path)
@@ -32,18 +32,20 @@ func (c *container) startPostStart(plan *hooks.Plan) {
 				return
 			}
 			c.log.debugf("post-start hook %s exited with %d", h.Path, code)
-			if code != 0 {
-				c.postStartFailed(fmt.Sprintf("post-start hook %s failed with exit code %d", h.Path, code), code)
+			if code != 0 && !c.postStartFailed(fmt.Sprintf("post-start hook %s failed with exit code %d", h.Path, code), code) {
 				return
 			}
 		}
 	}()
 }
 
-func (c *container) postStartFailed(reason string, code int) {
+// postStartFailed stops the container, or with --post-start-failure ignore
+// logs the failure and reports that post-start goes on.
+func (c *container) postStartFailed(reason string, code int) (goOn bool) {
 	if c.cfg.IgnorePostStartFailure {
 		c.log.errorf("%s (ignored: --post-start-failure ignore)", reason)
-		return
+		return true
 	}
 	c.stop(stopEvent{reason: reason, code: code})
+	return false
 }

@@ -497,7 +497,6 @@ func TestHookRoots(t *testing.T) {
 	// add roots, or a missing one, to those the user named.
 	t.Run("--hooks wins over HOOKINIT_HOOKS", func(t *testing.T) {
 		t.Parallel()
-		t.Skip("known bug: cmd/hookinit's pathList appends the --hooks roots to those of HOOKINIT_HOOKS; remove this Skip once the flag replaces them")
 		lg := newHookLog(t)
 		code, _, stderr := runWith(t, pid1, opts{env: lg.env("HOOKINIT_HOOKS=" + missing)}, append([]string{"--hooks", good}, appLogs("app")...)...)
 		if got := lg.lines(); code != 0 || !slices.Equal(got, []string{"good", "app"}) {
