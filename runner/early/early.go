@@ -65,29 +65,36 @@ func init() {
 	}
 	// Each signal costs the runtime a round trip to its signal thread, so
 	// the ones that stop a container are caught first.
-	var stop, rest []os.Signal
+	var stop, rest, realtime []os.Signal
 	for _, s := range Relayable {
 		switch {
 		case IgnoredAtStart[s]:
 		case s == unix.SIGTERM || s == unix.SIGINT || s == unix.SIGQUIT || s == unix.SIGHUP:
 			stop = append(stop, s)
+		case s >= 32:
+			realtime = append(realtime, s)
 		default:
 			rest = append(rest, s)
 		}
 	}
 	signal.Notify(Signals, stop...)
-	// The rest take milliseconds; they are caught while the rest of
-	// hookinit starts, and Wait makes sure they are before the app runs.
+	// The rest take milliseconds: they are caught while hookinit goes on
+	// starting. Wait makes sure the classic signals are caught before the
+	// app runs; the thirty real-time signals, which almost nothing sends
+	// to an init, follow while the app starts, so that they do not double
+	// hookinit's start-up time.
 	go func() {
 		signal.Notify(Signals, rest...)
 		close(allCaught)
+		signal.Notify(Signals, realtime...)
 	}()
 	inherited = openFDs()
 }
 
 var allCaught = make(chan struct{})
 
-// Wait returns once every relayable signal is being caught.
+// Wait returns once every relayable signal below the real-time range is
+// being caught.
 func Wait() { <-allCaught }
 
 // dispositionIgnored reports whether sig's handler is SIG_IGN, with a raw
