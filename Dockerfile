@@ -5,13 +5,13 @@
 #
 # Build it the usual way (pulls the Go image; BuildKit or the legacy builder):
 #
-#     docker build -t hookinit .
+#     docker build --build-arg HOOKINIT_VERSION="$(git describe --tags --always)" -t hookinit .
 #
 # Build it from a static binary built outside Docker, with no Go image (this is how
 # scripts/e2e.sh builds it, with DOCKER_BUILDKIT=0 and no registry). BUILD_IMAGE only has to
 # provide /bin/sh, cp and chmod; the suite uses a local FROM-scratch busybox-static image:
 #
-#     CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o dist/hookinit ./cmd/hookinit
+#     scripts/build.sh dist/hookinit     # CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' ...
 #     docker build --build-arg BUILD_IMAGE=busybox \
 #                  --build-arg HOOKINIT_BINARY=dist/hookinit -t hookinit .
 #
@@ -49,8 +49,11 @@
 ARG BUILD_IMAGE=golang:1.26-bookworm
 
 FROM ${BUILD_IMAGE} AS build
-# Path, inside the build context, of a prebuilt static binary; empty means compile it here.
+# Path, inside the build context, of a prebuilt static binary; empty means compile it here
+# with scripts/build.sh, the release build (CGO_ENABLED=0, -trimpath, -ldflags '-s -w').
 ARG HOOKINIT_BINARY=
+# The version --version prints (the context has no .git to ask), e.g. $(git describe --tags).
+ARG HOOKINIT_VERSION=
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN if [ -z "$HOOKINIT_BINARY" ]; then go mod download; fi
@@ -59,7 +62,7 @@ RUN set -e; mkdir -p /out; \
     if [ -n "$HOOKINIT_BINARY" ]; then \
         cp "$HOOKINIT_BINARY" /out/hookinit; \
     else \
-        CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/hookinit ./cmd/hookinit; \
+        sh scripts/build.sh /out/hookinit; \
     fi; \
     chmod 0755 /out/hookinit
 
