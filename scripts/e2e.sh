@@ -486,29 +486,40 @@ python_mounts() {
 	done
 }
 
-# 6. The seed: an unchanged entrypoint starts a provisioner in the background and execs the app.
-s_seed() {
+# seed_check NAME docker-run-args...: the seed story in a running container: the provisioner
+# talks to the app and exits; nothing is left <defunct>; docker stop gets the app's shutdown
+# line and exit 0, promptly.
+seed_check() {
+	local name=$1 ps code t0 took
+	shift
 	local -a mounts
-	local ps out code t0 took
 	mapfile -t mounts < <(python_mounts)
-	start s6 "${mounts[@]}" $TAG/seed
-	wait_log s6 "provisioner: done"
-	wait_log s6 "app: received 'config v1'"
+	start "$name" "${mounts[@]}" "$@"
+	wait_log "$name" "provisioner: done"
+	wait_log "$name" "app: received 'config v1'"
 	sleep 0.5
-	ps=$(timeout 30 docker exec s6 /bin/ps -o pid,stat,comm 2>&1)
+	ps=$(timeout 30 docker exec "$name" /bin/ps -o pid,stat,comm 2>&1)
 	info "ps after provisioning:"
 	printf '%s\n' "$ps" | indent
 	expect_not_contains "$ps" "defunct" "ps"
-	expect_no_zombies s6
+	expect_no_zombies "$name"
 	t0=$EPOCHREALTIME
-	timeout 30 docker stop s6 >/dev/null || fail "docker stop"
+	timeout 30 docker stop "$name" >/dev/null || fail "docker stop"
 	took=$(since "$t0")
-	code=$(exit_code s6)
+	code=$(exit_code "$name")
 	info "docker stop took ${took}s, exit $code"
-	expect_contains "$(logs s6)" "app: caught SIGTERM, shutting down" "the app's shutdown line"
+	expect_contains "$(logs "$name")" "app: caught SIGTERM, shutting down" "the app's shutdown line"
 	expect_eq "$code" 0 "exit code"
 	expect_lt "$took" 3 "docker stop"
 }
+
+# 6. The seed: an unchanged entrypoint starts a provisioner in the background and execs the
+#    app, run by `hookinit --script`.
+s_seed() { seed_check s6 $TAG/seed; }
+
+# 6c. The same story with hooks: a pre-start hook makes the FIFOs, the provisioner is a
+#     post-start hook, the app is hookinit's COMMAND.
+s_seed_hooks() { seed_check s6c --entrypoint hookinit $TAG/seed python3 /seed/app.py; }
 
 # 6b. The same image with its script run by a shell, as before hookinit: the zombie is there.
 #     (Shows the problem, and that the check above can see a zombie.)
@@ -635,6 +646,7 @@ SCENARIOS=(
 	"5|0|s_noshell|an image with no shell runs *.sh hooks"
 	"6|1|s_seed|the seed: --script, background provisioner, no <defunct>"
 	"6b|0|s_seed_baseline|the seed without hookinit leaves a zombie"
+	"6c|0|s_seed_hooks|the seed with a post-start hook instead of the script"
 	"7|0|s_orphans|10000 orphans, no zombie"
 	"8|0|s_tty|docker run -it: Ctrl-C reaches the app, exit 130"
 	"9|0|s_readonly_user|--read-only and --user 1000:1000"
