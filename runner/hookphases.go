@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"os"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/hookinit/hookinit/hooks"
@@ -84,6 +85,9 @@ func (c *container) newShell() {
 // start-up with its exit code; a stop signal cancels the running hook and
 // stops start-up with 128+n. Other signals wait for the app.
 func (c *container) preStart(plan *hooks.Plan) (int, bool) {
+	// The interpreter's garbage is short-lived and trimMemory returns it
+	// once the app runs: collecting it during the hooks is wasted time.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	for _, h := range plan.Runnable(hooks.PreStart) {
 		code, stopped := c.runBlocking(h)
 		if stopped {

@@ -78,7 +78,9 @@ func (c *container) run() int {
 		c.stopAll()
 		return code
 	}
-	trimMemory(len(plan.Runnable(hooks.PreStart)) > 0)
+	// Later, so that it costs neither the app's start nor a short run.
+	hooksRan := len(plan.Runnable(hooks.PreStart)) > 0
+	time.AfterFunc(time.Second, func() { trimMemory(hooksRan) })
 	c.startPostStart(plan)
 	code = c.supervise()
 	c.stopAll()
