@@ -39,6 +39,11 @@ const (
 	cmdCmdSubst  = privPrefix + "cs"        // first thing a $(...) runs
 	fnSource     = privPrefix + "source"    // the function a *.envsh runs in
 	cmdStatus    = privPrefix + "status"    // exits with $__hookinit_st
+	cmdHandoff   = privPrefix + "handoff"   // handoff CMD ARG...: a top-level exec (--script)
+	cmdTrapRun   = privPrefix + "traprun"   // traprun CMD ARG...: pending traps, then CMD
+	cmdTrapDone  = privPrefix + "trapdone"  // the last thing a trap action runs
+	cmdWait      = privPrefix + "wait"      // wait ARG...: a wait a trapped signal ends
+	cmdTrapCheck = privPrefix + "tc"        // where pending traps run; keeps $?
 
 	varStatus      = privPrefix + "st"              // a compound command's status
 	varUmask       = privPrefix + "umask"           // the shell's umask, octal
@@ -50,6 +55,11 @@ const (
 	varPctPrefix   = privPrefix + "pct_"            // pct_N: $! of job %N
 	varPctCur      = privPrefix + "pct_cur"         // $! of job %%
 	varNJobs       = privPrefix + "njobs"           // how many & jobs this shell started
+	varBang        = privPrefix + "bang"            // $!: the pid of the last & job, or its gN
+	varPidPrefix   = privPrefix + "pid_"            // pid_PID: gN of the job whose $! is PID
+	varSub         = privPrefix + "sub"             // set in ( ), $( ), <( ) and pipelines (--script)
+	varRedir       = privPrefix + "rd"              // set for a command with redirections (--script)
+	varMain        = privPrefix + "main"            // set for the command a one-command & job runs
 )
 
 // unsupportedError is a construct refused while a script runs: something
@@ -64,10 +74,28 @@ func (e *unsupportedError) Error() string { return "hooks: " + e.Problem.String(
 // nobody may collect, it is printed as well.
 func (h *hookRun) refuse(hc interp.HandlerContext, msg string) error {
 	err := &unsupportedError{Problem{Path: h.path, Line: int(hc.Pos.Line()), Col: int(hc.Pos.Col()), Msg: msg}}
-	if hc.Env.Get(varJob).String() != "" {
+	if tok := hc.Env.Get(varJob).String(); tok != "" {
 		fmt.Fprintf(hc.Stderr, "hookinit: %s\n", err.Problem)
+		h.jobDone(tok) // the error ends the job
 	}
+	h.mu.Lock()
+	if h.refused == nil {
+		// In a copy of the shell (a $(...), a & job) the error ends only
+		// the copy: the run's next command fails with it too.
+		h.refused = err
+	}
+	h.mu.Unlock()
 	return err
+}
+
+// refusedErr is the first construct refused while the run ran, if any.
+func (h *hookRun) refusedErr() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.refused == nil {
+		return nil
+	}
+	return h.refused
 }
 
 // callHandler runs before every simple command, builtins and function
@@ -81,7 +109,11 @@ func (s *Shell) callHandler(ctx context.Context, args []string) ([]string, error
 	if h.isStopping() {
 		return nil, h.stoppingErr()
 	}
-	if tok := hc.Env.Get(varJob).String(); tok != "" && args[0] != cmdBgExit {
+	if err := h.refusedErr(); err != nil && args[0] != cmdBgExit {
+		return nil, err
+	}
+	tok := hc.Env.Get(varJob).String()
+	if tok != "" && args[0] != cmdBgExit {
 		// A & job that was killed: bash would have killed the subshell
 		// running it, so it runs nothing more.
 		if sig := h.jobKilled(tok); sig != 0 {
@@ -90,7 +122,21 @@ func (s *Shell) callHandler(ctx context.Context, args []string) ([]string, error
 			h.jobDone(tok)
 			return []string{"exit", strconv.Itoa(128 + int(sig))}, nil
 		}
+		h.jobCall(tok, hc, args[0])
 	}
+	out, err := h.rewriteCall(ctx, hc, args)
+	if err != nil || len(out) == 0 {
+		return out, err
+	}
+	if h.script && h.trapsDue(hc, args[0]) {
+		return append([]string{cmdTrapRun}, out...), nil
+	}
+	return out, nil
+}
+
+// rewriteCall gives the builtins hookinit implements or corrects their
+// implementation, and refuses what cannot run faithfully.
+func (h *hookRun) rewriteCall(ctx context.Context, hc interp.HandlerContext, args []string) ([]string, error) {
 	// "command kill" and "builtin umask" are the same builtins.
 	name, rest := args[0], args[1:]
 	for (name == "command" || name == "builtin") && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
@@ -98,7 +144,7 @@ func (s *Shell) callHandler(ctx context.Context, args []string) ([]string, error
 	}
 	switch name {
 	case cmdBg:
-		return h.bgStart(), nil
+		return h.bgStart(rest), nil
 	case cmdBgJob:
 		return []string{"eval", varJob + "=" + hc.Env.Get(varNextJob).String() + "; trap " + cmdBgExit + " EXIT"}, nil
 	case cmdBgEnd:
@@ -151,6 +197,9 @@ func (s *Shell) callHandler(ctx context.Context, args []string) ([]string, error
 		}
 		if msg := unsupportedCall(append([]string{name}, rest...)); msg != "" {
 			return nil, h.refuse(hc, msg)
+		}
+		if name == "exec" && len(rest) > 0 && h.isMain(hc) {
+			return append([]string{cmdHandoff}, rest...), nil
 		}
 		return append([]string{name}, rest...), nil
 	case ".", "source":
@@ -274,8 +323,6 @@ func unsupportedCall(args []string) string {
 		if len(rest) > 0 && rest[0] != unknownArg {
 			return printfFormatProblem(rest[0])
 		}
-	case "trap":
-		return trapProblem(rest)
 	case "shopt":
 		return shoptProblem(rest)
 	}
@@ -621,34 +668,94 @@ func (h *hookRun) shopt(hc interp.HandlerContext, args []string) ([]string, erro
 	return []string{"eval", strings.Join(cmds, "; ")}, nil
 }
 
-// trapProblem checks a trap command: only EXIT actions are supported (the
-// ERR trap fires again for every enclosing compound command and ignores
-// exit, signals belong to hookinit).
-func trapProblem(args []string) string {
+// trapCmd is a trap command, parsed.
+type trapCmd struct {
+	list   bool // "trap" alone: print the traps
+	own    bool // "trap __hookinit_bgexit EXIT": a job's bookkeeping
+	set    bool // an action is set; otherwise the conditions are reset
+	action string
+	conds  []string // EXIT, signals, ERR, ...
+}
+
+func parseTrap(args []string) (trapCmd, string) {
 	if len(args) > 0 && args[0] == "--" {
 		args = args[1:]
 	}
-	if len(args) == 0 {
-		return ""
+	switch {
+	case len(args) == 0:
+		return trapCmd{list: true}, ""
+	case args[0] == "-p" || args[0] == "-l":
+		return trapCmd{}, fmt.Sprintf("trap %s is not supported by the embedded shell", args[0])
+	case len(args) == 1:
+		return trapCmd{conds: args}, "" // "trap SIG" resets SIG
+	case args[0] == cmdBgExit:
+		return trapCmd{own: true}, ""
+	case args[0] == "-":
+		return trapCmd{conds: args[1:]}, ""
 	}
-	if args[0] == "-p" || args[0] == "-l" {
-		return fmt.Sprintf("trap %s is not supported by the embedded shell", args[0])
+	return trapCmd{set: true, action: args[0], conds: args[1:]}, ""
+}
+
+const (
+	trapOther = iota
+	trapExit
+	trapSignal
+)
+
+// trapTarget reads a trap's condition: EXIT (0), a signal, or another
+// (ERR, DEBUG, RETURN, an invalid name).
+func trapTarget(name string) (syscall.Signal, int) {
+	switch strings.ToUpper(name) {
+	case "EXIT", "0", "SIGEXIT":
+		return 0, trapExit
+	case "ERR", "DEBUG", "RETURN":
+		return 0, trapOther
 	}
-	sigs := args[1:]
-	if len(args) == 1 {
-		sigs = args // "trap SIG" resets SIG
-	} else if args[0] == cmdBgExit {
-		return ""
+	if sig, ok := parseSignal(name); ok && sig > 0 {
+		return sig, trapSignal
 	}
-	for _, sig := range sigs {
-		switch strings.ToUpper(strings.TrimPrefix(strings.ToUpper(sig), "SIG")) {
-		case unknownArg, "EXIT", "0":
-		case "ERR":
+	return 0, trapOther
+}
+
+// trappable are the signals a --script entrypoint may trap: those a
+// container receives from outside (docker stop, docker kill -s, a
+// terminal). The others either never reach a shell that way (CHLD and
+// PIPE concern the process itself) or cannot be caught.
+var trappable = map[syscall.Signal]bool{
+	syscall.SIGHUP: true, syscall.SIGINT: true, syscall.SIGQUIT: true, syscall.SIGUSR1: true,
+	syscall.SIGUSR2: true, syscall.SIGALRM: true, syscall.SIGTERM: true, syscall.SIGWINCH: true,
+}
+
+// trapProblem checks a trap command. A hook may set EXIT actions only (the
+// ERR trap fires again for every enclosing compound command and ignores
+// exit; signals belong to hookinit). A --script entrypoint (entry) may
+// also trap the signals a container receives, in its own shell (not
+// inSub, a copy of it): see Shell.Signal.
+func trapProblem(args []string, entry, inSub bool) string {
+	t, msg := parseTrap(args)
+	if msg != "" || t.list || t.own {
+		return msg
+	}
+	for _, name := range t.conds {
+		if name == unknownArg {
+			continue
+		}
+		sig, kind := trapTarget(name)
+		switch {
+		case kind == trapExit:
+		case strings.EqualFold(name, "ERR"):
 			return "trap on ERR is not supported by the embedded shell: it fires again for every enclosing compound command and function, and ignores exit in the action"
-		case "DEBUG", "RETURN":
-			return fmt.Sprintf("trap on %s is not supported by the embedded shell", sig)
-		default:
-			return fmt.Sprintf("trap on %s is not supported by the embedded shell: hookinit relays signals to the processes a script starts, and stops the script itself when the container stops", sig)
+		case kind == trapOther:
+			return fmt.Sprintf("trap on %s is not supported by the embedded shell", name)
+		case !entry:
+			return fmt.Sprintf("trap on %s is not supported by the embedded shell: hookinit relays signals to the processes a script starts, and stops the script itself when the container stops", name)
+		case !trappable[sig]:
+			return fmt.Sprintf("trap on %s is not supported by the embedded shell: only HUP, INT, QUIT, USR1, USR2, ALRM, TERM and WINCH can be trapped", name)
+		case !t.set:
+		case t.action == "":
+			return fmt.Sprintf("trap '' %s (ignoring a signal) is not supported by the embedded shell: the commands the script starts would not ignore it", name)
+		case inSub:
+			return fmt.Sprintf("a trap on %s set inside ( ), $( ), a pipeline or a & job is not supported by the embedded shell: only the script's own shell receives signals", name)
 		}
 	}
 	return ""
@@ -656,40 +763,74 @@ func trapProblem(args []string) string {
 
 // trap keeps the EXIT action in a shell variable; hookinit runs it when
 // the script ends, so that an exit inside it sets the exit status, as in
-// bash (the interpreter's own EXIT trap discards it).
+// bash (the interpreter's own EXIT trap discards it). The signal actions
+// of a --script entrypoint's own shell go into the run's table (see
+// Shell.Signal).
 func (h *hookRun) trap(hc interp.HandlerContext, args []string) ([]string, error) {
-	if msg := trapProblem(args); msg != "" {
+	if msg := trapProblem(args, h.script, !h.isMain(hc)); msg != "" {
+		return nil, h.refuse(hc, msg)
+	}
+	t, _ := parseTrap(args)
+	switch {
+	case t.list:
+		return []string{cmdTrapPrint}, nil
+	case t.own:
+		return append([]string{"trap"}, args...), nil
+	case t.set:
+		if _, probs := checkAs("trap action", []byte(t.action), modeDotted, h.script); len(probs) > 0 {
+			return nil, h.refuseProblems(hc, probs)
+		}
+	}
+	out := []string{":"}
+	for _, name := range t.conds {
+		sig, kind := trapTarget(name)
+		switch {
+		case kind == trapExit && t.set:
+			out = assign(varExitTrap, t.action)
+		case kind == trapExit:
+			out = []string{"unset", varExitTrap}
+		case kind == trapSignal:
+			h.setSignalTrap(sig, t.action, t.set)
+		}
+	}
+	return out, nil
+}
+
+// wait rewrites %N job specs and the pids $! gives into the
+// interpreter's gN ids. In the main shell of a --script entrypoint that
+// traps signals, a trapped signal ends the wait (see waitCmd).
+func (h *hookRun) wait(hc interp.HandlerContext, args []string) ([]string, error) {
+	if msg := unsupportedCall(append([]string{"wait"}, args...)); msg != "" {
 		return nil, h.refuse(hc, msg)
 	}
 	if len(args) > 0 && args[0] == "--" {
 		args = args[1:]
 	}
-	switch {
-	case len(args) == 0:
-		return []string{cmdTrapPrint}, nil
-	case len(args) == 1, args[0] == "-":
-		return []string{"unset", varExitTrap}, nil
-	case args[0] == cmdBgExit:
-		return append([]string{"trap"}, args...), nil
-	}
-	return assign(varExitTrap, args[0]), nil
-}
-
-// wait rewrites %N job specs into the interpreter's gN ids.
-func (h *hookRun) wait(hc interp.HandlerContext, args []string) ([]string, error) {
-	if msg := unsupportedCall(append([]string{"wait"}, args...)); msg != "" {
-		return nil, h.refuse(hc, msg)
-	}
 	out := []string{"wait"}
 	for _, a := range args {
-		if strings.HasPrefix(a, "%") {
+		switch {
+		case strings.HasPrefix(a, "%"):
 			g := jobSpec(hc.Env, a)
 			if g == "" {
 				return fail(127, "wait: "+a+": no such job"), nil
 			}
 			a = g
+		case a != "" && a[0] >= '0' && a[0] <= '9':
+			g := hc.Env.Get(varPidPrefix + a).String()
+			if g == "" {
+				return fail(127, "wait: pid "+a+" is not a child of this shell"), nil
+			}
+			a = g
 		}
 		out = append(out, a)
+	}
+	if h.isMain(hc) {
+		h.mu.Lock()
+		traps := len(h.scr.traps) > 0
+		h.mu.Unlock()
+		if traps {
+			out[0] = cmdWait
+		}
 	}
 	return out, nil
 }
@@ -719,11 +860,11 @@ func (h *hookRun) source(hc interp.HandlerContext, name string, args []string) (
 		// The interpreter reports it as bash would.
 		return append([]string{name}, args...), nil
 	}
-	f, probs := checkAs(path, src, modeDotted)
+	f, probs := checkAs(path, src, modeDotted, h.script)
 	if len(probs) > 0 {
 		return nil, h.refuseProblems(hc, probs)
 	}
-	h.s.prepare(f, modeDotted)
+	h.s.prepare(f, modeDotted, h.script)
 	text, ok := printRewritten(f)
 	if !ok {
 		h.s.logf("%s: %s: could not rewrite it; sourcing it as it is", h.name, path)
@@ -736,7 +877,7 @@ func (h *hookRun) source(hc interp.HandlerContext, name string, args []string) (
 // eval checks and rewrites the code a script evaluates.
 func (h *hookRun) eval(hc interp.HandlerContext, args []string) ([]string, error) {
 	src := strings.Join(args, " ")
-	f, probs := checkAs("eval", []byte(src), modeDotted)
+	f, probs := checkAs("eval", []byte(src), modeDotted, h.script)
 	if len(probs) > 0 {
 		if f == nil && len(probs) == 1 && probs[0].Line > 0 && !strings.Contains(probs[0].Msg, "not supported") {
 			// A syntax error: the interpreter reports it as bash would.
@@ -744,10 +885,10 @@ func (h *hookRun) eval(hc interp.HandlerContext, args []string) ([]string, error
 		}
 		return nil, h.refuseProblems(hc, probs)
 	}
-	if !needsRewrite(f) {
+	if !needsRewrite(f, h.script) {
 		return append([]string{"eval"}, args...), nil
 	}
-	h.s.prepare(f, modeDotted)
+	h.s.prepare(f, modeDotted, h.script)
 	text, ok := printRewritten(f)
 	if !ok {
 		h.s.logf("%s: could not rewrite eval'd code; running it as it is", h.name)
@@ -811,7 +952,21 @@ func (h *hookRun) builtinCall(ctx context.Context, hc interp.HandlerContext, arg
 		if cb := hc.Env.Get(varExitTrap); cb.IsSet() {
 			fmt.Fprintf(hc.Stdout, "trap -- %s EXIT\n", shellQuote(cb.String()))
 		}
+		h.printSignalTraps(hc.Stdout)
 		return nil, true
+	case cmdHandoff:
+		return h.handoffExec(ctx, hc, args[1:]), true
+	case cmdTrapRun:
+		return h.runTrapsThen(ctx, hc, args[1:]), true
+	case cmdTrapCheck:
+		return exitStatus(hc.LastExitStatus), true
+	case cmdTrapDone:
+		h.mu.Lock()
+		h.scr.trapDone = true
+		h.mu.Unlock()
+		return nil, true
+	case cmdWait:
+		return h.waitCmd(ctx, hc, args[1:]), true
 	}
 	if strings.HasPrefix(args[0], privPrefix) {
 		return fmt.Errorf("hooks: internal command %s used out of place", args[0]), true
@@ -939,28 +1094,60 @@ func (h *hookRun) printUmask(hc interp.HandlerContext, flags []string) error {
 }
 
 // bgStart allocates the token of a & job about to start; the job reads it
-// from the variable it inherits (see cmdBgJob).
-func (h *hookRun) bgStart() []string {
+// from the variable it inherits (see cmdBgJob). "1" announces a job that
+// runs one command, whose pid $! is to be.
+func (h *hookRun) bgStart(args []string) []string {
+	j := &job{doneCh: make(chan struct{}), pidReady: make(chan struct{})}
+	if len(args) == 0 || args[0] != "1" {
+		j.pidSet = true
+		close(j.pidReady)
+	}
 	h.mu.Lock()
 	h.nextJob++
 	tok := "j" + strconv.Itoa(h.nextJob)
-	h.jobs[tok] = &job{}
+	h.jobs[tok] = j
 	h.mu.Unlock()
 	return assign(varNextJob, tok)
 }
 
 // bgEnd runs in the parent right after a & job started: $! (gN) now names
 // it. It records which token gN is, and gives the job its number for %N: as
-// in a bash script, jobs are numbered in the order they start.
+// in a bash script, jobs are numbered in the order they start. $! becomes
+// the pid of the job's command when the job runs one external command, as
+// in bash, and stays gN otherwise (a job of several commands is no process
+// here); kill and wait take either.
 func (h *hookRun) bgEnd(hc interp.HandlerContext, args []string) []string {
 	tok := hc.Env.Get(varNextJob).String()
 	if len(args) == 0 || !strings.HasPrefix(args[0], "g") || tok == "" {
 		return []string{":"}
 	}
 	g := args[0]
+	h.mu.Lock()
+	j := h.jobs[tok]
+	h.mu.Unlock()
+	bang := g
+	pairs := []string{}
+	if j != nil {
+		// The job tells soon: it starts its command, or meets something
+		// else first (a builtin, a function, a FIFO to open).
+		select {
+		case <-j.pidReady:
+		case <-h.ctx.Done():
+		}
+		h.mu.Lock()
+		if j.pidSet && j.pid > 0 {
+			bang = strconv.Itoa(j.pid)
+			pairs = append(pairs, varPidPrefix+bang, g)
+		}
+		if h.isMain(hc) {
+			h.scr.mainJobs = append(h.scr.mainJobs, tok)
+		}
+		h.mu.Unlock()
+	}
 	n, _ := strconv.Atoi(hc.Env.Get(varNJobs).String())
 	n++
-	return assign(varBgPrefix+g[1:], tok, varPctPrefix+strconv.Itoa(n), g, varPctCur, g, varNJobs, strconv.Itoa(n))
+	return assign(append(pairs, varBgPrefix+g[1:], tok, varPctPrefix+strconv.Itoa(n), g, varPctCur, g,
+		varNJobs, strconv.Itoa(n), varBang, bang)...)
 }
 
 // job is one & job of a script: the process groups it started and whether
@@ -968,7 +1155,65 @@ func (h *hookRun) bgEnd(hc interp.HandlerContext, args []string) []string {
 type job struct {
 	pgids  map[int]bool
 	done   bool
+	doneCh chan struct{} // closed when done
 	killed syscall.Signal
+	// For $!: phase 1 once the job's one command is being run; pid is its
+	// process, or 0 when it is none (pidSet, pidReady closed: known).
+	phase    int
+	pid      int
+	pidSet   bool
+	pidReady chan struct{}
+}
+
+// setPidLocked records what $! of the job is.
+func (j *job) setPidLocked(pid int) {
+	if !j.pidSet {
+		j.pid, j.pidSet = pid, true
+		close(j.pidReady)
+	}
+}
+
+// jobCall follows a one-command job to its command, for $!: the call
+// handler sees the command (marked by prepare) and knows whether it is a
+// builtin or may be a function; anything that comes after it means it was
+// not an external command.
+func (h *hookRun) jobCall(tok string, hc interp.HandlerContext, name string) {
+	main := hc.Env.Get(varMain).IsSet()
+	noProc := strings.HasPrefix(name, privPrefix) || interp.IsBuiltin(name) || h.s.isFunc(name)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	j := h.jobs[tok]
+	if j == nil || j.pidSet {
+		return
+	}
+	switch {
+	case j.phase == 0 && main:
+		j.phase = 1
+		if noProc {
+			j.setPidLocked(0)
+		}
+	case j.phase == 1:
+		j.setPidLocked(0)
+	}
+}
+
+// jobStarted records the first process of a one-command job's command.
+func (h *hookRun) jobStarted(tok string, pid int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if j := h.jobs[tok]; j != nil && j.phase == 1 {
+		j.setPidLocked(pid)
+	}
+}
+
+// jobNoPid says a job's $! is not a pid after all: its command did not
+// start, or the job is about to block (opening a FIFO) before it would.
+func (h *hookRun) jobNoPid(tok string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if j := h.jobs[tok]; j != nil {
+		j.setPidLocked(0)
+	}
 }
 
 func (h *hookRun) jobKilled(tok string) syscall.Signal {
@@ -982,8 +1227,10 @@ func (h *hookRun) jobKilled(tok string) syscall.Signal {
 
 func (h *hookRun) jobDone(tok string) {
 	h.mu.Lock()
-	if j := h.jobs[tok]; j != nil {
+	if j := h.jobs[tok]; j != nil && !j.done {
 		j.done = true
+		close(j.doneCh)
+		j.setPidLocked(0)
 	}
 	h.mu.Unlock()
 	h.maybeRetire()
@@ -1060,6 +1307,9 @@ func (h *hookRun) killOne(hc interp.HandlerContext, target string, sig syscall.S
 	}
 	if sig == 0 && pid == os.Getpid() {
 		return nil // kill -0 $$: the script is running
+	}
+	if pid == os.Getpid() && h.trapSignal(sig) {
+		return nil // kill -TERM $$ in an entrypoint that traps TERM
 	}
 	if pid == 0 || pid == -1 || pid == os.Getpid() || -pid == syscall.Getpgrp() {
 		// $$ is hookinit's pid in the embedded shell: kill $$ would signal

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -60,7 +61,19 @@ func checkScript(path string, src []byte) []Problem {
 	if strings.HasSuffix(path, ".envsh") {
 		mode = modeEnvsh
 	}
-	_, probs := checkAs(path, src, mode)
+	_, probs := checkAs(path, src, mode, false)
+	return probs
+}
+
+// CheckScriptFile reports what keeps a --script entrypoint from running
+// exactly as bash would run it (for --check --script FILE), each problem
+// with file:line:col; RunScript refuses to run a file that has any.
+func CheckScriptFile(path string) []Problem {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return []Problem{{Path: path, Msg: errText(err)}}
+	}
+	_, probs := checkAs(path, src, modeScript, true)
 	return probs
 }
 
@@ -79,8 +92,10 @@ const (
 )
 
 // checkAs parses and checks shell code that is about to run in the given
-// way, returning the parsed file when it has no problems at all.
-func checkAs(path string, src []byte, mode checkMode) (*syntax.File, []Problem) {
+// way, returning the parsed file when it has no problems at all. entry
+// says the code belongs to a --script entrypoint, where signal traps of
+// the script's own shell are supported.
+func checkAs(path string, src []byte, mode checkMode, entry bool) (*syntax.File, []Problem) {
 	if mode == modeScript {
 		// A sourced file's #! line means nothing; a script's names the
 		// shell it was written for and may carry options. Another
@@ -93,7 +108,7 @@ func checkAs(path string, src []byte, mode checkMode) (*syntax.File, []Problem) 
 	if f == nil {
 		return nil, probs
 	}
-	c := &checker{path: path, mode: mode, sourced: mode == modeEnvsh, assoc: map[string]bool{}}
+	c := &checker{path: path, mode: mode, entry: entry, sourced: mode == modeEnvsh, assoc: map[string]bool{}}
 	c.check(f)
 	probs = append(probs, c.probs...)
 	if len(probs) > 0 {
@@ -172,6 +187,7 @@ func shebangFlags(src []byte) ([]string, string) {
 type checker struct {
 	path    string
 	mode    checkMode
+	entry   bool // code of a --script entrypoint
 	sourced bool // a *.envsh file: it runs inside a function that stands in for "."
 	probs   []Problem
 	// assoc holds the names declared as associative arrays anywhere in the
@@ -431,6 +447,10 @@ func (c *checker) call(ce *syntax.CallExpr) {
 	for len(args) > 1 && (args[0] == "command" || args[0] == "builtin") && !strings.HasPrefix(args[1], "-") {
 		args = args[1:]
 	}
+	if args[0] == "trap" {
+		c.trap(ce, args[1:])
+		return
+	}
 	if msg := unsupportedCall(args); msg != "" {
 		c.report(ce.Pos(), "%s", msg)
 		return
@@ -440,13 +460,27 @@ func (c *checker) call(ce *syntax.CallExpr) {
 		if c.mode == modeScript && !c.inFunc() {
 			c.report(ce.Pos(), "return outside a function: bash fails with status 2, the embedded shell with 1")
 		}
-	case "trap":
-		if c.inSubshell() && trapSetsExit(args) {
-			c.report(ce.Pos(), "an EXIT trap set inside ( ), $( ), a pipeline or a & job does not run in the embedded shell")
-		}
 	case "exec":
 		if c.sourced && len(args) > 1 {
 			c.report(ce.Pos(), "exec in a sourced *.envsh hook would replace the whole entrypoint; the embedded shell cannot do that")
+		}
+	}
+}
+
+// trap checks a trap command: the signals it names, and the action when it
+// is literal text (it runs when the trap fires, where its problems would
+// stop the script halfway).
+func (c *checker) trap(ce *syntax.CallExpr, args []string) {
+	if msg := trapProblem(args, c.entry, c.inSubshell()); msg != "" {
+		c.report(ce.Pos(), "%s", msg)
+		return
+	}
+	if c.inSubshell() && trapSetsExit(append([]string{"trap"}, args...)) {
+		c.report(ce.Pos(), "an EXIT trap set inside ( ), $( ), a pipeline or a & job does not run in the embedded shell")
+	}
+	if t, _ := parseTrap(args); t.set && t.action != unknownArg {
+		if _, probs := checkAs("trap action", []byte(t.action), modeDotted, c.entry); len(probs) > 0 {
+			c.report(ce.Pos(), "trap action: %s", probs[0].Msg)
 		}
 	}
 }

@@ -476,7 +476,7 @@ func FuzzCheckScript(f *testing.F) {
 				mode = modeEnvsh
 			}
 			file, _ := parseScript(name, []byte(src))
-			(&Shell{}).prepare(file, mode)
+			(&Shell{}).prepare(file, mode, mode == modeScript)
 			printRewritten(file)
 		}
 	})

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,6 +35,15 @@ func (s *Shell) execHandler(ctx context.Context, args []string) error {
 	hc := interp.HandlerCtx(ctx)
 	if err, ok := h.builtinCall(ctx, hc, args); ok {
 		return err
+	}
+	return h.execExternal(ctx, hc, args)
+}
+
+// execExternal runs an external command.
+func (h *hookRun) execExternal(ctx context.Context, hc interp.HandlerContext, args []string) error {
+	if tok := hc.Env.Get(varJob).String(); tok != "" {
+		// If this was a one-command job's command, $! is known by now.
+		defer h.jobNoPid(tok)
 	}
 	if h.isStopping() {
 		return h.stoppingErr()
@@ -98,6 +108,9 @@ func (h *hookRun) runProcess(ctx context.Context, hc interp.HandlerContext, path
 		cio.wait(context.Background())
 		return h.startFailed(ctx, hc, path, args, err)
 	}
+	if tok != "" {
+		h.jobStarted(tok, p.Pid())
+	}
 	<-p.Done()
 	h.forget(p, tok)
 	cio.wait(h.ctx)
@@ -117,7 +130,9 @@ func (h *hookRun) runProcess(ctx context.Context, hc interp.HandlerContext, path
 
 // start starts a command in a process group of its own and tracks the
 // group, retrying while the file is briefly busy (ETXTBSY: another fork
-// still holds it open for writing, see https://go.dev/issue/22315).
+// still holds it open for writing, see https://go.dev/issue/22315). A
+// signal sent to the run's groups while the process was being started
+// reaches it once it exists.
 func (h *hookRun) start(cmd *Command, tok string) (Process, error) {
 	cmd.Pgid = 0
 	h.mu.Lock()
@@ -126,6 +141,7 @@ func (h *hookRun) start(cmd *Command, tok string) (Process, error) {
 		return nil, h.stoppingErr()
 	}
 	h.starting++
+	mark := len(h.sigLog)
 	h.mu.Unlock()
 	p, err := h.s.st.Start(cmd)
 	for delay := time.Millisecond; errors.Is(err, syscall.ETXTBSY) && delay < 300*time.Millisecond; delay *= 2 {
@@ -134,33 +150,47 @@ func (h *hookRun) start(cmd *Command, tok string) (Process, error) {
 	}
 	if err != nil {
 		h.mu.Lock()
-		h.starting--
+		h.doneStartingLocked()
 		h.mu.Unlock()
 		h.maybeRetire()
 		return nil, err
 	}
 	pid := p.Pid()
-	var sig syscall.Signal
 	h.mu.Lock()
-	h.starting--
+	sigs := slices.Clone(h.sigLog[mark:])
+	h.doneStartingLocked()
 	h.procs[pid] = p
 	if j := h.jobs[tok]; j != nil {
 		if j.pgids == nil {
 			j.pgids = map[int]bool{}
 		}
 		j.pgids[pid] = true
-		sig = j.killed
+		// A & job ignores SIGINT and SIGQUIT (see Shell.Signal).
+		sigs = slices.DeleteFunc(sigs, func(s syscall.Signal) bool { return s == syscall.SIGINT || s == syscall.SIGQUIT })
+		if j.killed != 0 {
+			sigs = append(sigs, j.killed)
+		}
 	}
-	if h.stopping {
-		sig = syscall.SIGTERM
+	if h.stopping && !h.s.o.CallerStops {
+		sigs = append(sigs, syscall.SIGTERM)
 	}
 	h.mu.Unlock()
-	if sig != 0 {
-		// Cancelled, or its job killed, while it started: it gets what
-		// the others got.
+	// Cancelled, signalled, or its job killed while it started: it gets
+	// what the others got.
+	for _, sig := range sigs {
 		_ = syscall.Kill(-pid, sig)
 	}
 	return p, nil
+}
+
+// doneStartingLocked counts a start as over; the signals logged for
+// starts in flight are dropped once none is left.
+func (h *hookRun) doneStartingLocked() {
+	h.starting--
+	if h.starting == 0 {
+		h.sigLog = nil
+	}
+	h.started.Broadcast()
 }
 
 // forget drops a process that has ended. Its group stays on the list of
@@ -262,7 +292,7 @@ func (h *hookRun) runEmbedded(ctx context.Context, hc interp.HandlerContext, pat
 		fmt.Fprintf(hc.Stderr, "%s: cannot execute binary file\n", args[0])
 		return interp.ExitStatus(126)
 	}
-	f, probs := checkAs(path, src, modeScript)
+	f, probs := checkAs(path, src, modeScript, false)
 	if len(probs) > 0 {
 		for _, p := range probs {
 			fmt.Fprintf(hc.Stderr, "hookinit: %s\n", p)
@@ -272,14 +302,19 @@ func (h *hookRun) runEmbedded(ctx context.Context, hc interp.HandlerContext, pat
 	}
 	flags, _ := shebangFlags(src)
 	f.Name = args[0] // $0, as bash sets it
-	h.s.prepare(f, modeScript)
-	r, err := h.s.newRunner(execEnv(hc.Env), h.umaskOf(hc.Env), hc.Dir, hc.Stdin, hc.Stdout, hc.Stderr,
+	h.s.prepare(f, modeScript, false)
+	env := execEnv(hc.Env)
+	if h.script {
+		// Another script: not the entrypoint's own shell.
+		env = append(env, varSub+"=1")
+	}
+	r, err := h.s.newRunner(env, h.umaskOf(hc.Env), hc.Dir, hc.Stdin, hc.Stdout, hc.Stderr,
 		append(append(flags, "--"), args[1:]...))
 	if err != nil {
 		fmt.Fprintf(hc.Stderr, "%s: %v\n", args[0], err)
 		return interp.ExitStatus(126)
 	}
-	code, err := runMain(ctx, r, f)
+	code, err := h.s.runMain(ctx, r, f, nil)
 	if err != nil {
 		return err
 	}
@@ -443,6 +478,15 @@ func (s *Shell) openHandler(ctx context.Context, path string, flag int, perm os.
 	hc := interp.HandlerCtx(ctx)
 	if path != "" && !filepath.IsAbs(path) {
 		path = filepath.Join(hc.Dir, path)
+	}
+	if h := runOf(ctx); h != nil {
+		if tok := hc.Env.Get(varJob).String(); tok != "" {
+			if fi, err := os.Stat(path); err == nil && fi.Mode()&fs.ModeNamedPipe != 0 {
+				// Opening a FIFO waits for its other end, which the
+				// parent may be about to open: $! cannot wait for the job.
+				h.jobNoPid(tok)
+			}
+		}
 	}
 	if flag&os.O_CREATE == 0 {
 		return os.OpenFile(path, flag, perm)

@@ -39,6 +39,15 @@ type ShellOptions struct {
 	// sees: docker-entrypoint.sh sources them with its own arguments, the
 	// app's command line.
 	Args []string
+	// Stdin is the standard input of a script run by RunScript (hooks
+	// always read /dev/null); nil means hookinit's own standard input.
+	Stdin *os.File
+	// CallerStops says that the caller signals every process itself when
+	// it stops the container: a cancelled ctx and Close then only keep new
+	// commands from starting (and Run and RunScript return once their
+	// processes are gone), and send no signal. By default they send
+	// SIGTERM to every process group a hook started.
+	CallerStops bool
 }
 
 // Shell runs hooks with the embedded shell (mvdan.cc/sh), starting every
@@ -64,6 +73,7 @@ type Shell struct {
 	closed bool
 	virt   map[string]string // rewritten sourced files, by the name given to "."
 	nvirt  int
+	funcs  map[string]bool // names of the functions declared in prepared code
 }
 
 // NewShell returns a Shell that starts processes with st.
@@ -115,21 +125,39 @@ func (s *Shell) Umask() int {
 	return s.umask
 }
 
-// Signal sends sig to every process group a hook started that is still
-// running, including what background jobs of finished hooks left running,
-// so that the runner can relay a stop signal to hooks too.
-func (s *Shell) Signal(sig syscall.Signal) {
+// Signal sends sig to every process group a hook or script started that
+// is still running, including what background jobs of finished hooks left
+// running, so that the runner can relay a signal to them too. A process
+// being started while Signal runs gets it as soon as it exists. SIGINT and
+// SIGQUIT do not reach & jobs: a shell without job control starts them
+// with both ignored.
+//
+// A script run by RunScript that set a trap on sig (trap ACTION TERM) gets
+// the signal instead of its processes, as bash does: its processes are
+// not signalled, a wait builtin it is blocked in returns 128+sig at once,
+// and the action runs before the script's next command (once the running
+// foreground command has ended). Signal reports whether such a trap took
+// the signal; the caller then leaves stopping to the script.
+func (s *Shell) Signal(sig syscall.Signal) (trapped bool) {
 	s.mu.Lock()
 	runs := slices.Collect(maps.Keys(s.runs))
 	s.mu.Unlock()
 	for _, h := range runs {
+		if h.trapSignal(sig) {
+			trapped = true
+			continue
+		}
 		h.signal(sig)
 	}
+	return trapped
 }
 
-// Close stops what hooks left running in the background: their processes
-// get SIGTERM, their & jobs start nothing more. Run refuses to run hooks
-// afterwards. The runner calls it when the container stops.
+// Close stops what hooks left running in the background: their & jobs
+// start nothing more and, unless ShellOptions.CallerStops is set, their
+// processes get SIGTERM. It returns once no process is being started, so
+// that a caller signalling every process afterwards misses none. Run
+// refuses to run hooks afterwards. The runner calls it when the container
+// stops.
 func (s *Shell) Close() {
 	s.mu.Lock()
 	s.closed = true
@@ -137,6 +165,9 @@ func (s *Shell) Close() {
 	s.mu.Unlock()
 	for _, h := range runs {
 		h.stop()
+	}
+	for _, h := range runs {
+		h.waitStarts()
 	}
 }
 
@@ -177,18 +208,18 @@ func (s *Shell) Run(ctx context.Context, path string, kind Kind) (int, error) {
 			mode = modeEnvsh
 		}
 		var probs []Problem
-		if f, probs = checkAs(path, src, mode); len(probs) > 0 {
+		if f, probs = checkAs(path, src, mode, false); len(probs) > 0 {
 			return 2, &ProblemsError{Path: path, Problems: probs}
 		}
 		if kind == Interpret {
 			flags, _ = shebangFlags(src)
 		}
-		s.prepare(f, mode)
+		s.prepare(f, mode, false)
 	case Execute:
 	default:
 		return 2, fmt.Errorf("hooks: %s: a %s hook does not run", path, kind)
 	}
-	h, err := s.newRun(path)
+	h, err := s.newRun(path, false)
 	if err != nil {
 		return 1, err
 	}
@@ -206,6 +237,9 @@ func (s *Shell) Run(ctx context.Context, path string, kind Kind) (int, error) {
 	h.finish()
 	if cerr := ctx.Err(); cerr != nil && h.isStopping() {
 		return code, fmt.Errorf("hooks: %s: %w", path, cerr)
+	}
+	if rerr := h.refusedErr(); rerr != nil {
+		return 2, rerr
 	}
 	return code, err
 }
@@ -267,7 +301,7 @@ func (s *Shell) runInterpret(h *hookRun, f *syntax.File, flags []string) (int, e
 	if err != nil {
 		return 1, fmt.Errorf("hooks: %s: %w", h.path, err)
 	}
-	return runMain(h.ctx, r, f)
+	return s.runMain(h.ctx, r, f, nil)
 }
 
 // runExecute starts a hook file directly.
@@ -296,21 +330,30 @@ func (s *Shell) runExecute(h *hookRun) (int, error) {
 }
 
 // runMain runs a script to its end, then its EXIT trap (if it set one and
-// was not cancelled), where an exit sets the final status as in bash.
-func runMain(ctx context.Context, r *interp.Runner, f *syntax.File) (int, error) {
+// was not cancelled), where an exit sets the final status as in bash. For
+// a --script entrypoint (main is its run), signal traps still pending at
+// the end run first, and a hand-off ends it without the EXIT trap.
+func (s *Shell) runMain(ctx context.Context, r *interp.Runner, f *syntax.File, main *hookRun) (int, error) {
 	code, err := exitOf(r.Run(ctx, f))
 	if err != nil || ctx.Err() != nil {
 		return code, err
+	}
+	if main != nil && !r.Exited() {
+		var exited bool
+		if code, exited, err = s.runEndTraps(ctx, main, r, code); exited || err != nil {
+			return code, err
+		}
 	}
 	cb := r.Vars[varExitTrap]
 	if !cb.IsSet() || cb.String() == "" {
 		return code, nil
 	}
-	tf, perr := newParser().Parse(strings.NewReader(cb.String()), "EXIT trap")
-	if perr != nil {
+	tf, probs := checkAs("EXIT trap", []byte(cb.String()), modeDotted, main != nil)
+	if len(probs) > 0 {
 		// trap checked the action when it was set; this cannot happen.
-		return code, fmt.Errorf("hooks: EXIT trap: %w", perr)
+		return 2, &ProblemsError{Path: "EXIT trap", Problems: probs}
 	}
+	s.prepare(tf, modeDotted, main != nil)
 	tcode, terr := exitOf(r.Run(ctx, tf))
 	if terr != nil {
 		return tcode, terr
@@ -445,7 +488,12 @@ type hookRun struct {
 	stderr *os.File
 	outs   []*prefixer
 
+	// script is set for a --script entrypoint (RunScript): a top-level
+	// exec hands off, and signal traps of its main shell run.
+	script bool
+
 	mu       sync.Mutex
+	started  *sync.Cond // broadcast when starting drops
 	stopping bool
 	retired  bool
 	running  bool            // Run has not returned
@@ -454,6 +502,12 @@ type hookRun struct {
 	orphans  map[int]bool    // groups whose leader exited, still populated
 	jobs     map[string]*job // & jobs by token
 	nextJob  int
+	// sigLog holds the signals sent while processes were being started,
+	// which those get once they exist (see start).
+	sigLog []syscall.Signal
+
+	scr     scriptState       // RunScript's state, under mu
+	refused *unsupportedError // the first construct refused at run time
 }
 
 type runKey struct{}
@@ -465,7 +519,7 @@ func runOf(ctx context.Context) *hookRun {
 	return h
 }
 
-func (s *Shell) newRun(path string) (*hookRun, error) {
+func (s *Shell) newRun(path string, script bool) (*hookRun, error) {
 	s.mu.Lock()
 	closed := s.closed
 	s.mu.Unlock()
@@ -485,7 +539,18 @@ func (s *Shell) newRun(path string) (*hookRun, error) {
 		orphans: map[int]bool{},
 		jobs:    map[string]*job{},
 	}
-	if s.o.LogPrefix {
+	h.started = sync.NewCond(&h.mu)
+	if script {
+		// The entrypoint reads hookinit's standard input, and writes to
+		// hookinit's output unprefixed: it is not a hook.
+		h.script = true
+		h.stdin = s.o.Stdin
+		if h.stdin == nil {
+			h.stdin = os.Stdin
+		}
+		h.scr.init()
+	}
+	if s.o.LogPrefix && !script {
 		for _, dst := range []**os.File{&h.stdout, &h.stderr} {
 			p, err := newPrefixer("["+h.name+"] ", *dst, &s.outMu)
 			if err != nil {
@@ -517,9 +582,10 @@ func (h *hookRun) stoppingErr() error {
 	return fmt.Errorf("hooks: %s: %w", h.name, errStopping)
 }
 
-// stop cancels the hook: SIGTERM to every process group it started, and
-// no new command. Its processes are still waited for; the runner kills
-// whatever ignores SIGTERM after its grace period.
+// stop cancels the hook: no new command, and (unless the caller stops
+// processes itself) SIGTERM to every process group it started. Its
+// processes are still waited for; the runner kills whatever ignores
+// SIGTERM after its grace period.
 func (h *hookRun) stop() {
 	h.mu.Lock()
 	if h.stopping {
@@ -527,29 +593,62 @@ func (h *hookRun) stop() {
 		return
 	}
 	h.stopping = true
-	groups := h.groupsLocked()
+	var groups []int
+	if !h.s.o.CallerStops {
+		groups = h.groupsLocked(false)
+	}
 	h.mu.Unlock()
 	for _, pg := range groups {
 		_ = syscall.Kill(-pg, syscall.SIGTERM)
 	}
 	h.cancel()
+	h.wakeWaiters()
 	// A & job between two commands just ends: nothing else would notice.
 	h.maybeRetire()
 }
 
+// waitStarts returns once no process of the run is being started.
+func (h *hookRun) waitStarts() {
+	h.mu.Lock()
+	for h.starting > 0 {
+		h.started.Wait()
+	}
+	h.mu.Unlock()
+}
+
+// signal sends sig to the run's process groups; a process being started
+// gets it once it exists.
 func (h *hookRun) signal(sig syscall.Signal) {
 	h.mu.Lock()
-	groups := h.groupsLocked()
+	groups := h.groupsLocked(sig == syscall.SIGINT || sig == syscall.SIGQUIT)
+	if h.starting > 0 {
+		h.sigLog = append(h.sigLog, sig)
+	}
 	h.mu.Unlock()
 	for _, pg := range groups {
 		_ = syscall.Kill(-pg, sig)
 	}
 }
 
-func (h *hookRun) groupsLocked() []int {
-	groups := slices.Collect(maps.Keys(h.procs))
+// groupsLocked lists the process groups to signal; noJobs leaves out the
+// groups of & jobs.
+func (h *hookRun) groupsLocked(noJobs bool) []int {
+	inJob := map[int]bool{}
+	if noJobs {
+		for _, j := range h.jobs {
+			for pg := range j.pgids {
+				inJob[pg] = true
+			}
+		}
+	}
+	var groups []int
+	for pg := range h.procs {
+		if !inJob[pg] {
+			groups = append(groups, pg)
+		}
+	}
 	for pg := range h.orphans {
-		if h.procs[pg] == nil {
+		if h.procs[pg] == nil && !inJob[pg] {
 			groups = append(groups, pg)
 		}
 	}
@@ -609,12 +708,21 @@ func (h *hookRun) maybeRetire() {
 //     inherit_errexit): the call handler resets it first thing;
 //   - a & job is bracketed with bookkeeping that gives it a token, so kill
 //     and kill -0 can find the process groups it started and know whether
-//     it is still running;
+//     it is still running, and $! the pid of a job that is one command;
+//     its standard input is /dev/null, as in a shell without job control;
+//   - $! reads hookinit's own variable (the interpreter's is "gN");
 //   - in a *.envsh file, which runs as a function body, a top-level
 //     declare gets -g, as it would be global in a sourced file;
 //   - compound commands keep their status without tripping set -e (see
 //     fixStatus).
-func (s *Shell) prepare(f *syntax.File, mode checkMode) {
+//
+// For a --script entrypoint (entry), code that runs in a copy of the shell
+// (( ), $( ), <( ), the elements of a pipeline) first sets a private
+// variable, which tells the handlers that an exec there is local and a
+// signal trap cannot be set there; and a command with redirections of its
+// own is marked, so that a pending signal trap runs before the
+// redirections rather than into them (see runPendingTraps).
+func (s *Shell) prepare(f *syntax.File, mode checkMode, entry bool) {
 	var stack []syntax.Node
 	skip := map[syntax.Node]bool{}
 	inner := map[*syntax.BinaryCmd]bool{}
@@ -626,29 +734,54 @@ func (s *Shell) prepare(f *syntax.File, mode checkMode) {
 		switch n := n.(type) {
 		case *syntax.Stmt:
 			if n.Background && !n.Coprocess && !skip[n] {
-				skip[wrapJob(n)] = true
+				job, bang := wrapJob(n)
+				skip[job], skip[bang] = true, true
+			}
+			if ce, ok := n.Cmd.(*syntax.CallExpr); ok && entry && len(n.Redirs) > 0 && len(ce.Args) > 0 {
+				ce.Assigns = append([]*syntax.Assign{markAssign(varRedir)}, ce.Assigns...)
 			}
 		case *syntax.File:
-			n.Stmts = fixStatus(n.Stmts)
+			n.Stmts = checkpoints(fixStatus(n.Stmts), entry)
 		case *syntax.Block:
-			n.Stmts = fixStatus(n.Stmts)
+			n.Stmts = checkpoints(fixStatus(n.Stmts), entry)
 		case *syntax.Subshell:
 			n.Stmts = fixStatus(n.Stmts)
+			if entry && !skip[n] {
+				n.Stmts = append([]*syntax.Stmt{markStmt()}, n.Stmts...)
+				skip[n] = true
+			}
 		case *syntax.IfClause:
-			n.Cond, n.Then = fixStatus(n.Cond), fixStatus(n.Then)
+			n.Cond, n.Then = checkpoints(fixStatus(n.Cond), entry), checkpoints(fixStatus(n.Then), entry)
 		case *syntax.WhileClause:
-			n.Cond, n.Do = fixStatus(n.Cond), fixStatus(n.Do)
+			n.Cond, n.Do = checkpoints(fixStatus(n.Cond), entry), checkpoints(fixStatus(n.Do), entry)
 		case *syntax.ForClause:
-			n.Do = fixStatus(n.Do)
+			n.Do = checkpoints(fixStatus(n.Do), entry)
 		case *syntax.CaseItem:
-			n.Stmts = fixStatus(n.Stmts)
+			n.Stmts = checkpoints(fixStatus(n.Stmts), entry)
 		case *syntax.ProcSubst:
 			n.Stmts = fixStatus(n.Stmts)
+			if entry && !skip[n] {
+				n.Stmts = append([]*syntax.Stmt{markStmt()}, n.Stmts...)
+				skip[n] = true
+			}
 		case *syntax.CmdSubst:
 			n.Stmts = fixStatus(n.Stmts)
-			if !skip[n] && resetsErrexit(n) {
-				n.Stmts = append([]*syntax.Stmt{callStmt(litWord(cmdCmdSubst))}, n.Stmts...)
+			if !skip[n] {
+				if resetsErrexit(n) {
+					n.Stmts = append([]*syntax.Stmt{callStmt(litWord(cmdCmdSubst))}, n.Stmts...)
+					if entry {
+						n.Stmts = append([]*syntax.Stmt{markStmt()}, n.Stmts...)
+					}
+				}
 				skip[n] = true
+			}
+		case *syntax.ParamExp:
+			if n.Param != nil && n.Param.Value == "!" && !n.Excl && !skip[n] {
+				n.Param = &syntax.Lit{ValuePos: n.Param.ValuePos, ValueEnd: n.Param.ValueEnd, Value: varBang}
+			}
+		case *syntax.FuncDecl:
+			if n.Name != nil {
+				s.addFunc(n.Name.Value)
 			}
 		case *syntax.BinaryCmd:
 			if n.Op != syntax.Pipe && n.Op != syntax.PipeAll {
@@ -663,6 +796,11 @@ func (s *Shell) prepare(f *syntax.File, mode checkMode) {
 				if _, ok := n.Y.Cmd.(*syntax.Subshell); !ok {
 					n.Y = &syntax.Stmt{Cmd: &syntax.Subshell{Stmts: []*syntax.Stmt{n.Y}}}
 				}
+				if entry && !skip[n] {
+					// The left side runs in a copy of the shell: mark it.
+					n.X = &syntax.Stmt{Cmd: &syntax.Block{Stmts: []*syntax.Stmt{markStmt(), n.X}}}
+					skip[n] = true
+				}
 			}
 		case *syntax.DeclClause:
 			if mode == modeEnvsh && n.Variant.Value == "declare" && !inFuncDecl(stack) {
@@ -674,23 +812,100 @@ func (s *Shell) prepare(f *syntax.File, mode checkMode) {
 	})
 }
 
+// checkpoints puts, in a --script entrypoint, a place where pending signal
+// traps run before each statement that begins with redirections: bash runs
+// a trap before it sets those up, so the action must not write into them.
+// The checkpoint keeps $? and does not trip set -e: "__hookinit_tc && :".
+func checkpoints(list []*syntax.Stmt, entry bool) []*syntax.Stmt {
+	if !entry {
+		return list
+	}
+	var out []*syntax.Stmt
+	for i, st := range list {
+		if !st.Background && leadRedirs(st) {
+			if out == nil {
+				out = append(make([]*syntax.Stmt, 0, len(list)+1), list[:i]...)
+			}
+			out = append(out, &syntax.Stmt{Cmd: &syntax.BinaryCmd{Op: syntax.AndStmt,
+				X: callStmt(litWord(cmdTrapCheck)), Y: callStmt(litWord(":"))}})
+		}
+		if out != nil {
+			out = append(out, st)
+		}
+	}
+	if out == nil {
+		return list
+	}
+	return out
+}
+
+// leadRedirs reports whether a statement, or the command it starts with,
+// has redirections.
+func leadRedirs(st *syntax.Stmt) bool {
+	for st != nil {
+		if len(st.Redirs) > 0 {
+			return true
+		}
+		b, ok := st.Cmd.(*syntax.BinaryCmd)
+		if !ok {
+			return false
+		}
+		st = b.X
+	}
+	return false
+}
+
+// markStmt is __hookinit_sub=1: this code runs in a copy of the shell.
+func markStmt() *syntax.Stmt {
+	return &syntax.Stmt{Cmd: &syntax.CallExpr{Assigns: []*syntax.Assign{markAssign(varSub)}}}
+}
+
+// markAssign is name=1, a marker the handlers see in the environment.
+func markAssign(name string) *syntax.Assign {
+	return &syntax.Assign{Name: &syntax.Lit{Value: name}, Value: litWord("1")}
+}
+
 // wrapJob turns "X &" into
 //
-//	{ __hookinit_bg; { __hookinit_bgjob; X; exit; } & __hookinit_bgend "$!"; }
+//	{ __hookinit_bg; { __hookinit_bgjob; X; exit; } </dev/null & __hookinit_bgend "$!"; }
 //
-// and returns the new & statement. The trailing exit makes the job's
-// subshell exit through its EXIT trap, which tells that the job is over.
-func wrapJob(st *syntax.Stmt) *syntax.Stmt {
+// and returns the new & statement and the "$!" it passes on. The trailing
+// exit makes the job's subshell exit through its EXIT trap, which tells
+// that the job is over; the job reads /dev/null unless X redirects its
+// input, as in bash without job control. When X is one command whose
+// words run nothing (no $(...)), "__hookinit_bg 1" announces it and X
+// gets a marker, so that the job can tell its pid for $! (see bgEnd).
+func wrapJob(st *syntax.Stmt) (*syntax.Stmt, *syntax.ParamExp) {
 	x := *st
 	x.Background = false
 	x.Semicolon = syntax.Pos{}
+	bg := callStmt(litWord(cmdBg))
+	if ce, ok := x.Cmd.(*syntax.CallExpr); ok && len(ce.Args) > 0 && !runsCode(&x) {
+		ce.Assigns = append([]*syntax.Assign{markAssign(varMain)}, ce.Assigns...)
+		bg = callStmt(litWord(cmdBg), litWord("1"))
+	}
 	job := &syntax.Stmt{Background: true, Cmd: &syntax.Block{Stmts: []*syntax.Stmt{
 		callStmt(litWord(cmdBgJob)), &x, callStmt(litWord("exit")),
-	}}}
+	}}, Redirs: []*syntax.Redirect{{Op: syntax.RdrIn, Word: litWord(os.DevNull)}}}
+	bang := specialParam("!")
 	*st = syntax.Stmt{Position: st.Position, Comments: st.Comments, Cmd: &syntax.Block{Stmts: []*syntax.Stmt{
-		callStmt(litWord(cmdBg)), job, callStmt(litWord(cmdBgEnd), specialParam("!")),
+		bg, job, callStmt(litWord(cmdBgEnd), bang),
 	}}}
-	return job
+	return job, bang.Parts[0].(*syntax.DblQuoted).Parts[0].(*syntax.ParamExp)
+}
+
+// runsCode reports whether expanding a statement's words runs code:
+// a $(...) or <(...) anywhere in them.
+func runsCode(st *syntax.Stmt) bool {
+	found := false
+	syntax.Walk(st, func(n syntax.Node) bool {
+		switch n.(type) {
+		case *syntax.CmdSubst, *syntax.ProcSubst:
+			found = true
+		}
+		return !found
+	})
+	return found
 }
 
 // fixStatus works around two differences in how the interpreter ends a
@@ -806,22 +1021,48 @@ func inFuncDecl(stack []syntax.Node) bool {
 }
 
 // needsRewrite reports whether prepare would change a file.
-func needsRewrite(f *syntax.File) bool {
+func needsRewrite(f *syntax.File, entry bool) bool {
 	found := false
 	syntax.Walk(f, func(n syntax.Node) bool {
 		switch n := n.(type) {
 		case *syntax.Stmt:
-			found = found || n.Background
+			found = found || n.Background || entry && len(n.Redirs) > 0
 		case *syntax.CmdSubst:
 			found = true
+		case *syntax.ParamExp:
+			found = found || n.Param != nil && n.Param.Value == "!" && !n.Excl
+		case *syntax.Subshell, *syntax.ProcSubst:
+			found = found || entry
 		case *syntax.BinaryCmd:
 			found = found || n.Op == syntax.Pipe || n.Op == syntax.PipeAll
 		case *syntax.Block, *syntax.IfClause, *syntax.WhileClause, *syntax.ForClause, *syntax.CaseClause:
 			found = true
+		case *syntax.FuncDecl:
+			found = true // its name is recorded
 		}
 		return !found
 	})
 	return found
+}
+
+// addFunc records the name of a function a script may define; see
+// isFunc.
+func (s *Shell) addFunc(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.funcs == nil {
+		s.funcs = map[string]bool{}
+	}
+	s.funcs[name] = true
+}
+
+// isFunc reports whether name may be a function: some code prepared so
+// far declares a function of that name (the interpreter does not tell its
+// handlers which functions exist).
+func (s *Shell) isFunc(name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.funcs[name]
 }
 
 func litWord(s string) *syntax.Word {
