@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"runtime/debug"
 	"syscall"
@@ -51,6 +52,7 @@ func (c *container) discover() (*hooks.Plan, error) {
 }
 
 // check is --check: print the plan, exit 2 on any problem, run nothing.
+// With --script, the script's problems are listed after the plan.
 func (c *container) check() int {
 	plan, err := c.discover()
 	if err != nil {
@@ -61,7 +63,19 @@ func (c *container) check() int {
 		c.log.errorf("writing the plan: %v", err)
 		return 2
 	}
-	if len(plan.Problems) > 0 {
+	bad := len(plan.Problems) > 0
+	if c.cfg.Script != "" {
+		probs := hooks.CheckScriptFile(c.cfg.Script)
+		fmt.Fprintf(os.Stdout, "script %s:\n", c.cfg.Script)
+		if len(probs) == 0 {
+			fmt.Fprintln(os.Stdout, "  (no problems)")
+		}
+		for _, p := range probs {
+			fmt.Fprintf(os.Stdout, "  %s\n", p)
+		}
+		bad = bad || len(probs) > 0
+	}
+	if bad {
 		return 2
 	}
 	return 0
@@ -78,6 +92,9 @@ func (c *container) newShell() {
 		LogPrefix: c.cfg.LogPrefix,
 		Logf:      c.log.debugf,
 		Args:      c.cfg.Command,
+		// stopAll signals every process once; the shell must not add a
+		// second SIGTERM of its own when its hooks are cancelled.
+		CallerStops: true,
 	})
 }
 
@@ -123,6 +140,7 @@ func (c *container) runBlocking(h hooks.Hook) (code int, stopped bool) {
 				continue
 			}
 			c.log.infof("%s during %s hook %s: stopping", SignalName(sig), h.Phase, h.Path)
+			c.stopSignal = c.rewritten(sig)
 			return 128 + int(sig), true
 		}
 	}

@@ -30,8 +30,12 @@ type container struct {
 	cancelHooks context.CancelFunc
 
 	queued []syscall.Signal // received before the app existed
-	app    *process
-	shell  *hooks.Shell
+	// stopSignal is what the first sweep of stopAll sends: the stop signal
+	// that cancelled start-up, so that each process gets exactly that one;
+	// SIGTERM for leftovers of an app that exited.
+	stopSignal syscall.Signal
+	app        *process
+	shell      *hooks.Shell
 	// events carries what ends the container besides the app's exit: a
 	// failed post-start hook, an essential background hook that ended.
 	events chan stopEvent
@@ -65,6 +69,9 @@ func (c *container) run() int {
 	if !ok {
 		return code
 	}
+	if !c.checkScriptFile() {
+		return 2
+	}
 	c.reaper = NewReaper(c.log)
 	c.newShell()
 	defer c.cancelHooks()
@@ -74,7 +81,7 @@ func (c *container) run() int {
 		return code
 	}
 	c.startBackground(plan)
-	if code, ok := c.startApp(); !ok {
+	if code, ok := c.startTheApp(); !ok {
 		c.stopAll()
 		return code
 	}
@@ -85,6 +92,25 @@ func (c *container) run() int {
 	code = c.supervise()
 	c.stopAll()
 	return c.remap(code)
+}
+
+// startTheApp starts the command line's app, or, with --script, runs the
+// script until its exec hands the app over. A script that ends without
+// exec ends the container with its status.
+func (c *container) startTheApp() (int, bool) {
+	if c.cfg.Script == "" {
+		return c.startApp()
+	}
+	h, code, ok := c.runScript()
+	if !ok {
+		return code, false
+	}
+	if h == nil {
+		c.log.debugf("%s ended with %d without exec", c.cfg.Script, code)
+		return c.remap(code), false
+	}
+	defer h.Close() // the app has its own copies of the redirected files
+	return c.startAppCommand(c.handoffCommand(h))
 }
 
 // setup makes hookinit a proper parent for everything below it: a child

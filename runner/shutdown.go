@@ -34,12 +34,16 @@ func (c *container) stopAll() {
 		return // the common case: the app left nothing behind
 	default:
 	}
-	c.signalRemaining(unix.SIGTERM)
+	sig := c.stopSignal
+	if sig == 0 {
+		sig = unix.SIGTERM
+	}
+	c.signalRemaining(sig)
 	continueStopped()
 	if c.waitEmpty(empty, c.cfg.Grace) {
 		return
 	}
-	c.log.infof("processes still running %v after SIGTERM: sending SIGKILL", c.cfg.Grace)
+	c.log.infof("processes still running %v after %s: sending SIGKILL", c.cfg.Grace, SignalName(sig))
 	c.signalRemaining(unix.SIGKILL)
 	if !c.waitEmpty(empty, 5*time.Second) {
 		c.log.errorf("processes still running after SIGKILL; exiting anyway")
