@@ -843,7 +843,6 @@ func TestLogPrefixConcurrentHooks(t *testing.T) {
 // --grace is over, so that every SIGTERM sent to it is seen.
 func TestBackgroundStopOneTerm(t *testing.T) {
 	t.Parallel()
-	t.Skip("known bug: the hook's shell (hookRun.stop, on the cancelled context or Shell.Close) and runner.stopAll (signalRemaining) both send SIGTERM; remove this Skip once a hook gets one")
 	for range 5 {
 		bg := newRecorder(t)
 		root := hookRoot(t, map[string]string{"background/10-rec": execHook(bg.argv()...)})
