@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -44,6 +45,14 @@ const (
 	cmdTrapDone  = privPrefix + "trapdone"  // the last thing a trap action runs
 	cmdWait      = privPrefix + "wait"      // wait ARG...: a wait a trapped signal ends
 	cmdTrapCheck = privPrefix + "tc"        // where pending traps run; keeps $?
+	cmdFuncEnter = privPrefix + "fenter"    // fenter NAME FILE#: a function's first command
+	cmdSrcInit   = privPrefix + "srcinit"   // srcinit FILE#: a script's first command
+	cmdSrcPush   = privPrefix + "srcpush"   // srcpush FILE#: "." begins
+	cmdSub       = privPrefix + "sub"       // first thing a copy of the shell runs (--script)
+	cmdSave0     = privPrefix + "save0"     // __hookinit_st=0, keeping $?
+	cmdRet       = privPrefix + "ret"       // ret N: exits with N
+	cmdSrcPop    = privPrefix + "srcpop"    // srcpop STATUS: "." ended with STATUS
+	cmdDot       = privPrefix + "dot"       // dot PATH ARG...: the "." builtin, as it is
 
 	varStatus      = privPrefix + "st"              // a compound command's status
 	varUmask       = privPrefix + "umask"           // the shell's umask, octal
@@ -60,6 +69,9 @@ const (
 	varSub         = privPrefix + "sub"             // set in ( ), $( ), <( ) and pipelines (--script)
 	varRedir       = privPrefix + "rd"              // set for a command with redirections (--script)
 	varMain        = privPrefix + "main"            // set for the command a one-command & job runs
+	varFrames      = privPrefix + "frames"          // the names of the active functions and sources
+	varFuncname    = privPrefix + "funcname"        // FUNCNAME
+	varSource      = privPrefix + "bash_source"     // BASH_SOURCE
 )
 
 // unsupportedError is a construct refused while a script runs: something
@@ -144,21 +156,47 @@ func (h *hookRun) rewriteCall(ctx context.Context, hc interp.HandlerContext, arg
 	}
 	switch name {
 	case cmdBg:
-		return h.bgStart(rest), nil
+		return keepStatus(hc, h.bgStart(rest)), nil
 	case cmdBgJob:
-		return []string{"eval", varJob + "=" + hc.Env.Get(varNextJob).String() + "; trap " + cmdBgExit + " EXIT"}, nil
+		return keepStatus(hc, varJob+"="+hc.Env.Get(varNextJob).String()+"; trap "+cmdBgExit+" EXIT"), nil
 	case cmdBgEnd:
 		return h.bgEnd(hc, rest), nil
 	case cmdBgExit:
 		h.jobDone(hc.Env.Get(varJob).String())
 		return []string{":"}, nil
+	case cmdFuncEnter:
+		return keepStatus(hc, funcEnter(hc, rest, h.s.fileName)), nil
+	case cmdSrcPush:
+		if len(rest) == 1 {
+			return keepStatus(hc, srcPush(hc, h.s.fileName(rest[0]))), nil
+		}
+	case cmdSrcPop:
+		if len(rest) == 1 {
+			return srcPop(hc, rest[0]), nil
+		}
+	case cmdDot:
+		return append([]string{"."}, rest...), nil
+	case cmdSrcInit:
+		file := ""
+		if len(rest) > 0 {
+			file = h.s.fileName(rest[0])
+		}
+		return []string{"eval", "unset " + varFrames + " " + varFuncname + "; " + varSource + "=(" + shellQuote(file) + ")"}, nil
 	case cmdCmdSubst:
 		// bash clears -e in $(...) unless inherit_errexit is set; the
 		// embedded shell always keeps it.
+		code := "set +e"
 		if hc.Env.Get(varInheritErrx).String() != "" {
-			return []string{":"}, nil
+			code = ":"
 		}
-		return []string{"set", "+e"}, nil
+		if h.script {
+			code += "; " + varSub + "=1"
+		}
+		return keepStatus(hc, code), nil
+	case cmdSub:
+		return keepStatus(hc, varSub+"=1"), nil
+	case cmdSave0:
+		return keepStatus(hc, varStatus+"=0"), nil
 	case "kill":
 		return append([]string{cmdKill}, rest...), nil
 	case "umask":
@@ -864,14 +902,15 @@ func (h *hookRun) source(hc interp.HandlerContext, name string, args []string) (
 	if len(probs) > 0 {
 		return nil, h.refuseProblems(hc, probs)
 	}
-	h.s.prepare(f, modeDotted, h.script)
+	h.s.prepare(f, prep{mode: modeDotted, entry: h.script, file: args[0]})
+	file := h.s.fileIndex(args[0])
 	text, ok := printRewritten(f)
 	if !ok {
 		h.s.logf("%s: %s: could not rewrite it; sourcing it as it is", h.name, path)
-		return append([]string{name}, args...), nil
+		return sourceFrame(file, args), nil
 	}
 	vpath := h.s.addVirtual(path, text)
-	return append([]string{name, vpath}, args[1:]...), nil
+	return sourceFrame(file, append([]string{vpath}, args[1:]...)), nil
 }
 
 // eval checks and rewrites the code a script evaluates.
@@ -888,7 +927,8 @@ func (h *hookRun) eval(hc interp.HandlerContext, args []string) ([]string, error
 	if !needsRewrite(f, h.script) {
 		return append([]string{"eval"}, args...), nil
 	}
-	h.s.prepare(f, modeDotted, h.script)
+	// Functions declared in eval'd code come from the file running it.
+	h.s.prepare(f, prep{mode: modeDotted, entry: h.script, file: currentFile(hc.Env)})
 	text, ok := printRewritten(f)
 	if !ok {
 		h.s.logf("%s: could not rewrite eval'd code; running it as it is", h.name)
@@ -930,6 +970,99 @@ func sourcePath(hc interp.HandlerContext, file string) string {
 	return filepath.Join(hc.Dir, file)
 }
 
+// FUNCNAME and BASH_SOURCE. bash keeps a stack of frames: the script
+// ("main"), each function running (its name, and the file that declared
+// it) and each file being sourced ("source", and the file). BASH_SOURCE
+// lists their files; FUNCNAME their names, but only while a function runs.
+// hookinit keeps the stack in private arrays: a function's first command
+// declares them local with its frame added (they are restored when it
+// returns), and "." sets them around the sourcing.
+
+// frames reads the stack: names (FUNCNAME without "main") and files.
+func frames(env expand.Environ) (names, files []string) {
+	return env.Get(varFrames).List, env.Get(varSource).List
+}
+
+// frameArrays is the code that sets the private arrays to a stack, with
+// declare (plain assignments when declare is "").
+func frameArrays(declare string, names, files []string) string {
+	list := func(l []string) string {
+		q := make([]string, len(l))
+		for i, v := range l {
+			q[i] = shellQuote(v)
+		}
+		return "(" + strings.Join(q, " ") + ")"
+	}
+	fn := "unset " + varFuncname
+	if slices.ContainsFunc(names, func(n string) bool { return n != "source" }) {
+		fn = varFuncname + "=" + list(append(slices.Clone(names), "main"))
+		if declare != "" {
+			fn = declare + " " + fn
+		}
+	}
+	head := varFrames + "=" + list(names) + " " + varSource + "=" + list(files)
+	if declare != "" {
+		head = declare + " " + head
+	}
+	return head + "; " + fn
+}
+
+// sourceFrame runs "." with a "source" frame for file (the name as given):
+// hookinit's commands around it push the frame and pop it, keeping the
+// status; a return in the sourced file ends the "." only.
+func sourceFrame(file int, dot []string) []string {
+	q := make([]string, len(dot))
+	for i, a := range dot {
+		q[i] = shellQuote(a)
+	}
+	return []string{"eval", cmdSrcPush + " " + strconv.Itoa(file) + " && :; " + cmdDot + " " + strings.Join(q, " ") + "; " + cmdSrcPop + " $?"}
+}
+
+// srcPush and srcPop are the commands around "." (see sourceFrame).
+func srcPush(hc interp.HandlerContext, file string) string {
+	names, files := frames(hc.Env)
+	return frameArrays("", append([]string{"source"}, names...), append([]string{file}, files...))
+}
+
+func srcPop(hc interp.HandlerContext, status string) []string {
+	names, files := frames(hc.Env)
+	if len(names) > 0 {
+		names = names[1:]
+	}
+	if len(files) > 0 {
+		files = files[1:]
+	}
+	if _, err := strconv.Atoi(status); err != nil {
+		status = "0"
+	}
+	return []string{"eval", frameArrays("", names, files) + "; " + varStatus + "=" + status + "; " + cmdStatus}
+}
+
+// funcEnter is a function's first command (fenter NAME FILE#): its frame.
+func funcEnter(hc interp.HandlerContext, args []string, fileName func(string) string) string {
+	if len(args) != 2 {
+		return ":"
+	}
+	names, files := frames(hc.Env)
+	return frameArrays("local -a", append([]string{args[0]}, names...), append([]string{fileName(args[1])}, files...))
+}
+
+// keepStatus is a command that runs code (which sets variables: it must
+// run in the shell, through eval) and then leaves $? as it was before. It
+// stands for one of hookinit's commands that prepare inserted as
+// "CMD && :", so that a status other than 0 does not trip set -e.
+func keepStatus(hc interp.HandlerContext, code string) []string {
+	return []string{"eval", code + "; " + cmdRet + " " + strconv.Itoa(hc.LastExitStatus)}
+}
+
+// currentFile is BASH_SOURCE[0]: the file the running code comes from.
+func currentFile(env expand.Environ) string {
+	if _, files := frames(env); len(files) > 0 {
+		return files[0]
+	}
+	return ""
+}
+
 // builtinCall runs one of hookinit's in-process commands for the exec
 // handler; ok is false for any other command.
 func (h *hookRun) builtinCall(ctx context.Context, hc interp.HandlerContext, args []string) (err error, ok bool) {
@@ -960,6 +1093,12 @@ func (h *hookRun) builtinCall(ctx context.Context, hc interp.HandlerContext, arg
 		return h.runTrapsThen(ctx, hc, args[1:]), true
 	case cmdTrapCheck:
 		return exitStatus(hc.LastExitStatus), true
+	case cmdRet:
+		if len(args) != 2 {
+			break
+		}
+		code, _ := strconv.Atoi(args[1])
+		return exitStatus(code), true
 	case cmdTrapDone:
 		h.mu.Lock()
 		h.scr.trapDone = true
@@ -1095,8 +1234,9 @@ func (h *hookRun) printUmask(hc interp.HandlerContext, flags []string) error {
 
 // bgStart allocates the token of a & job about to start; the job reads it
 // from the variable it inherits (see cmdBgJob). "1" announces a job that
-// runs one command, whose pid $! is to be.
-func (h *hookRun) bgStart(args []string) []string {
+// runs one command, whose pid $! is to be. It returns the code that sets
+// the variable.
+func (h *hookRun) bgStart(args []string) string {
 	j := &job{doneCh: make(chan struct{}), pidReady: make(chan struct{})}
 	if len(args) == 0 || args[0] != "1" {
 		j.pidSet = true
@@ -1107,7 +1247,7 @@ func (h *hookRun) bgStart(args []string) []string {
 	tok := "j" + strconv.Itoa(h.nextJob)
 	h.jobs[tok] = j
 	h.mu.Unlock()
-	return assign(varNextJob, tok)
+	return varNextJob + "=" + tok
 }
 
 // bgEnd runs in the parent right after a & job started: $! (gN) now names

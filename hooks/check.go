@@ -339,9 +339,9 @@ func (c *checker) redirect(r *syntax.Redirect) {
 // leaves unset: a script reading one would silently get an empty string.
 var unsupportedVars = map[string]bool{
 	"BASH": true, "BASHOPTS": true, "BASHPID": true, "BASH_ARGC": true, "BASH_ARGV": true,
-	"BASH_COMMAND": true, "BASH_LINENO": true, "BASH_SOURCE": true, "BASH_SUBSHELL": true,
+	"BASH_COMMAND": true, "BASH_LINENO": true, "BASH_SUBSHELL": true,
 	"BASH_VERSINFO": true, "BASH_VERSION": true, "EPOCHREALTIME": true, "EPOCHSECONDS": true,
-	"FUNCNAME": true, "GROUPS": true, "HOSTTYPE": true, "MACHTYPE": true, "OSTYPE": true,
+	"GROUPS": true, "HOSTTYPE": true, "MACHTYPE": true, "OSTYPE": true,
 	"PIPESTATUS": true, "SECONDS": true, "SHELLOPTS": true, "SHLVL": true,
 }
 

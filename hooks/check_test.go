@@ -72,7 +72,7 @@ func TestCheckScriptReports(t *testing.T) {
 		{"declare -A m\necho ${#m[@]}\n", 2, 6, "associative array"},
 		{"declare -A m\nm=([a]=1)\n", 2, 1, "associative array m outside declare"},
 		{"[ -n \"$BASH_VERSION\" ]\n", 1, 7, "$BASH_VERSION is not set"},
-		{"echo ${BASH_SOURCE[0]}\n", 1, 6, "$BASH_SOURCE"},
+		{"echo ${BASH_LINENO[0]}\n", 1, 6, "$BASH_LINENO"},
 		{"echo $PIPESTATUS\n", 1, 6, "$PIPESTATUS"},
 		{"( trap 'echo x' EXIT; true )\n", 1, 3, "EXIT trap set inside"},
 		{"echo a | { trap 'echo x' EXIT; }\n", 1, 12, "EXIT trap set inside"},
@@ -245,7 +245,9 @@ var evidenceCases = []struct {
 	{"assoc-count", "declare -A m=([a]=1 [b]=2); echo ${#m[@]}", "refused"},
 	{"assoc-assign", "declare -A m; m=([a]=1 [b]=2); echo ${m[a]}", "refused"},
 	{"bash-version", "echo ${BASH_VERSION:+set}", "refused"},
-	{"funcname", "f(){ echo ${FUNCNAME[0]}; }; f", "refused"},
+	{"funcname", "f(){ echo ${FUNCNAME[0]}; }; f", "same"},
+	{"funcname-nested", "f(){ g; }; g(){ echo ${FUNCNAME[*]} ${#FUNCNAME[@]}; }; f; echo ${FUNCNAME+set}", "same"},
+	{"bash-source", "f(){ echo ${BASH_SOURCE[*]}; }; f; echo $BASH_SOURCE", "same"},
 	{"pipestatus", "false | true; echo ${PIPESTATUS[0]}", "refused"},
 	{"cd-P", "cd -P /", "refused"},
 	{"exec-a", "exec -a foo true", "refused"},
@@ -396,7 +398,8 @@ func TestEvidenceTable(t *testing.T) {
 	b.WriteString("Each case runs as a script file in an empty directory, stdin from /dev/null.\n")
 	b.WriteString("*Interpreter*: mvdan.cc/sh v3.14.1 alone (stdout+stderr and exit code against bash 5.2).\n")
 	b.WriteString("*hookinit*: the embedded shell with hookinit's handlers and rewrites: `same` (stdout and exit code match bash),\n")
-	b.WriteString("`refused` (checkScript reports it: the hook never runs), `refused at run time`, or a known difference.\n\n")
+	b.WriteString("`refused` (checkScript reports it: the hook never runs), `refused at run time`, or a known difference.\n")
+	b.WriteString("A case is `same` only if it is the same both as a hook and as a --script entrypoint.\n\n")
 	b.WriteString("| case | code | interpreter alone | hookinit |\n| --- | --- | --- | --- |\n")
 	for _, r := range rows {
 		fmt.Fprintf(&b, "| %s | `%s` | %s | %s |\n", r.name, mdEscape(r.src), r.raw, mdEscape(r.verdict))
@@ -447,6 +450,26 @@ func evidenceVerdict(t *testing.T, bash, name, src string) string {
 	case hcode != bcode || hout != bout.String():
 		return fmt.Sprintf("DIFFERENT: bash %d %q, hookinit %d %q", bcode, bout.String(), hcode, hout)
 	}
+	// The same as a --script entrypoint, which has rewrites of its own.
+	if probs := CheckScriptFile(script); len(probs) > 0 {
+		return "DIFFERENT: --script refuses it: " + probs[0].Msg
+	}
+	edir := t.TempDir()
+	eout, err := os.CreateTemp(t.TempDir(), "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eout.Close()
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	ecode, eerr := runEntrypoint(t, script, nil, edir, append(env, "HOME="+edir), null, eout, devNullFile(t))
+	b, _ := os.ReadFile(eout.Name())
+	if got := strings.ReplaceAll(string(b), edir, bdir); eerr != nil || ecode != bcode || got != bout.String() {
+		return fmt.Sprintf("DIFFERENT: bash %d %q, hookinit --script %d %q %v", bcode, bout.String(), ecode, got, eerr)
+	}
 	return "same"
 }
 
@@ -476,7 +499,7 @@ func FuzzCheckScript(f *testing.F) {
 				mode = modeEnvsh
 			}
 			file, _ := parseScript(name, []byte(src))
-			(&Shell{}).prepare(file, mode, mode == modeScript)
+			(&Shell{}).prepare(file, prep{mode: mode, entry: mode == modeScript, file: name, top: true})
 			printRewritten(file)
 		}
 	})

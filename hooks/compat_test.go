@@ -81,7 +81,11 @@ func TestCompat(t *testing.T) {
 				return 0
 			})
 			got := runCompat(t, c, func(work string, env []string, in, out, errf *os.File) int {
-				return runEntrypoint(t, script, c.args, work, env, in, out, errf)
+				code, err := runEntrypoint(t, script, c.args, work, env, in, out, errf)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return code
 			})
 			if got.code != want.code {
 				t.Errorf("exit code: hookinit %d, bash %d", got.code, want.code)
@@ -177,32 +181,29 @@ func tempWith(t *testing.T, dir, name, content string) *os.File {
 // runEntrypoint does what hookinit --script does, in-process: RunScript,
 // then the hand-off started like the app (resolved in the script's PATH,
 // with its environment, directory, umask and streams), and returns the
-// exit code.
-func runEntrypoint(t *testing.T, script string, args []string, work string, env []string, in, out, errf *os.File) int {
+// exit code, or RunScript's error.
+func runEntrypoint(t *testing.T, script string, args []string, work string, env []string, in, out, errf *os.File) (int, error) {
 	t.Helper()
 	st := newTestStarter(t)
-	sh := NewShell(st, ShellOptions{Env: env, Dir: work, Stdin: in, Stdout: out, Stderr: errf})
+	sh := newShell(st, ShellOptions{Env: env, Dir: work, Stdin: in, Stdout: out, Stderr: errf})
 	defer closeShell(t, sh)
 	ho, code, err := sh.RunScript(context.Background(), script, args)
-	if err != nil {
-		t.Fatalf("RunScript: %v", err)
-	}
-	if ho == nil {
-		return code
+	if err != nil || ho == nil {
+		return code, err
 	}
 	defer ho.Close()
 	path, err := interp.LookPathDir(ho.Dir, expand.ListEnviron(ho.Env...), ho.Args[0])
 	if err != nil {
-		t.Fatalf("hand-off %q: %v", ho.Args, err)
+		return 127, fmt.Errorf("hand-off %q: %w", ho.Args, err)
 	}
 	cmd := &Command{Path: path, Args: ho.Args, Env: ho.Env, Dir: ho.Dir, Umask: ho.Umask,
 		Stdin: cmpFile(ho.Stdin, in), Stdout: cmpFile(ho.Stdout, out), Stderr: cmpFile(ho.Stderr, errf)}
 	p, err := st.Start(cmd)
 	if err != nil {
-		t.Fatalf("starting the hand-off %q: %v", ho.Args, err)
+		return 126, fmt.Errorf("starting the hand-off %q: %w", ho.Args, err)
 	}
 	<-p.Done()
-	return p.ExitCode()
+	return p.ExitCode(), nil
 }
 
 func cmpFile(f, own *os.File) *os.File {

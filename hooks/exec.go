@@ -302,7 +302,7 @@ func (h *hookRun) runEmbedded(ctx context.Context, hc interp.HandlerContext, pat
 	}
 	flags, _ := shebangFlags(src)
 	f.Name = args[0] // $0, as bash sets it
-	h.s.prepare(f, modeScript, false)
+	h.s.prepare(f, prep{mode: modeScript, file: args[0], top: true})
 	env := execEnv(hc.Env)
 	if h.script {
 		// Another script: not the entrypoint's own shell.

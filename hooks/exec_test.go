@@ -12,9 +12,21 @@ import (
 // runner's reaper: fork/exec, then one goroutine per process that waits
 // for that pid only (the test binary is not PID 1 and reaps nothing else).
 type testStarter struct {
-	mu      sync.Mutex // umask is process-wide: set it around the fork only
 	devnull *os.File
 	started []int
+}
+
+// umaskMu serialises the forks that set hookinit's umask for the child,
+// across all test starters (the umask is process-wide), and what reads
+// the umask meanwhile (newShell).
+var umaskMu sync.Mutex
+
+// newShell is NewShell for tests: it reads the process's umask while no
+// test starter has changed it for a fork.
+func newShell(st Starter, o ShellOptions) *Shell {
+	umaskMu.Lock()
+	defer umaskMu.Unlock()
+	return NewShell(st, o)
 }
 
 func newTestStarter(t *testing.T) *testStarter {
@@ -49,7 +61,7 @@ func (s *testStarter) Start(c *Command) (Process, error) {
 		Files: []uintptr{fd(c.Stdin), fd(c.Stdout), fd(c.Stderr)},
 		Sys:   &syscall.SysProcAttr{Setpgid: true, Pgid: c.Pgid},
 	}
-	s.mu.Lock()
+	umaskMu.Lock()
 	old := -1
 	if c.Umask >= 0 {
 		old = syscall.Umask(c.Umask)
@@ -61,7 +73,7 @@ func (s *testStarter) Start(c *Command) (Process, error) {
 	if err == nil {
 		s.started = append(s.started, pid)
 	}
-	s.mu.Unlock()
+	umaskMu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", c.Path, err)
 	}

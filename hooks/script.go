@@ -115,7 +115,7 @@ func (s *Shell) RunScript(ctx context.Context, path string, args []string) (*Han
 		return nil, 2, &ProblemsError{Path: path, Problems: probs}
 	}
 	flags, _ := shebangFlags(src)
-	s.prepare(f, modeScript, true)
+	s.prepare(f, prep{mode: modeScript, entry: true, file: path, top: true})
 	h, err := s.newRun(path, true)
 	if err != nil {
 		return nil, 1, err
@@ -313,7 +313,7 @@ func (s *Shell) runEndTraps(ctx context.Context, h *hookRun, r *interp.Runner, c
 		if len(probs) > 0 {
 			return 2, true, &ProblemsError{Path: h.path, Problems: probs}
 		}
-		s.prepare(f, modeDotted, true)
+		s.prepare(f, prep{mode: modeDotted, entry: true, file: currentFile(r.Env)})
 		tcode, err := exitOf(r.Run(ctx, f))
 		if err != nil || r.Exited() {
 			return tcode, true, err

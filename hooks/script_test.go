@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -481,4 +482,62 @@ func (g *gateStarter) Start(c *Command) (Process, error) {
 	}
 	<-g.gate
 	return p, err
+}
+
+// TestFuncnameBashSourceLikeBash compares FUNCNAME and BASH_SOURCE with
+// bash's, through functions, sourced files, eval and copies of the shell;
+// _is_sourced is the test the official postgres and mysql entrypoints
+// make.
+func TestFuncnameBashSourceLikeBash(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("bash not installed")
+	}
+	dir := t.TempDir()
+	writeHook(t, dir, "lib.sh", `echo "lib top: F=[${FUNCNAME[*]}] S=[${BASH_SOURCE[*]}] n=${#FUNCNAME[@]}"
+g() { echo "g: F=[${FUNCNAME[*]}] S=[${BASH_SOURCE[*]}] 0=${FUNCNAME[0]} 1=${FUNCNAME[1]} last=${FUNCNAME[-1]}"; }
+g
+return 3
+echo not reached
+`)
+	main := writeHook(t, dir, "main.sh", `echo "top: F=[${FUNCNAME[*]}] S=[${BASH_SOURCE[*]}] one=$BASH_SOURCE set=${FUNCNAME+yes}"
+f() { echo "f: F=[${FUNCNAME[*]}] S=[${BASH_SOURCE[*]}]"; g; }
+. ./lib.sh; echo "rc=$?"
+echo "back: F=[${FUNCNAME[*]}] S=[${BASH_SOURCE[*]}]"
+f
+k() { . ./lib.sh; echo "k: F=[${FUNCNAME[*]}] S=[${BASH_SOURCE[*]}]"; }
+k
+eval 'e() { echo "e: F=[${FUNCNAME[*]}] S=[${BASH_SOURCE[*]}]"; }'
+e
+( echo "sub: S=[${BASH_SOURCE[*]}]"; f )
+echo "$(f)"
+f &
+wait
+r() ( echo "r: F=[${FUNCNAME[*]}]" )
+r
+FUNCNAME=x BASH_SOURCE=y; echo "after assign: [${FUNCNAME[*]}] $BASH_SOURCE"
+_is_sourced() {
+	# https://unix.stackexchange.com/a/215279
+	[ "${#FUNCNAME[@]}" -ge 2 ] \
+		&& [ "${FUNCNAME[0]}" = '_is_sourced' ] \
+		&& [ "${FUNCNAME[1]}" = 'source' ]
+}
+if ! _is_sourced; then echo "run, not sourced"; fi
+`)
+	cmd := exec.Command(bash, main)
+	cmd.Dir = dir
+	want, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("bash: %v\n%s", err, want)
+	}
+	sh, _, out := newTestShell(t, ShellOptions{Dir: dir})
+	ho, code, err := sh.RunScript(context.Background(), main, nil)
+	if ho != nil || code != 0 || err != nil || out() != string(want) {
+		t.Errorf("handoff %v code %d err %v\n--- hookinit\n%s\n--- bash\n%s", ho, code, err, out(), want)
+	}
+	// The same in a hook.
+	before := len(out())
+	if code, err := sh.Run(context.Background(), main, Interpret); code != 0 || err != nil || out()[before:] != string(want) {
+		t.Errorf("hook: code %d err %v\n--- hookinit\n%s\n--- bash\n%s", code, err, out()[before:], want)
+	}
 }

@@ -74,6 +74,8 @@ type Shell struct {
 	virt   map[string]string // rewritten sourced files, by the name given to "."
 	nvirt  int
 	funcs  map[string]bool // names of the functions declared in prepared code
+	files  []string        // file names for BASH_SOURCE, by index (see fileIndex)
+	fileIx map[string]int
 }
 
 // NewShell returns a Shell that starts processes with st.
@@ -214,7 +216,7 @@ func (s *Shell) Run(ctx context.Context, path string, kind Kind) (int, error) {
 		if kind == Interpret {
 			flags, _ = shebangFlags(src)
 		}
-		s.prepare(f, mode, false)
+		s.prepare(f, prep{mode: mode, file: path, top: true})
 	case Execute:
 	default:
 		return 2, fmt.Errorf("hooks: %s: a %s hook does not run", path, kind)
@@ -353,7 +355,7 @@ func (s *Shell) runMain(ctx context.Context, r *interp.Runner, f *syntax.File, m
 		// trap checked the action when it was set; this cannot happen.
 		return 2, &ProblemsError{Path: "EXIT trap", Problems: probs}
 	}
-	s.prepare(tf, modeDotted, main != nil)
+	s.prepare(tf, prep{mode: modeDotted, entry: main != nil, file: f.Name})
 	tcode, terr := exitOf(r.Run(ctx, tf))
 	if terr != nil {
 		return tcode, terr
@@ -699,6 +701,19 @@ func (h *hookRun) maybeRetire() {
 	}
 }
 
+// prep says how prepare rewrites a piece of code.
+type prep struct {
+	mode checkMode
+	// entry: the code belongs to a --script entrypoint.
+	entry bool
+	// file is the file the code comes from, as BASH_SOURCE names it: the
+	// functions it declares were declared there.
+	file string
+	// top: the code starts a shell (a script, not sourced or eval'd
+	// code), which sets up BASH_SOURCE.
+	top bool
+}
+
 // prepare rewrites a parsed script where the interpreter would run it
 // differently from bash:
 //   - the last command of a pipeline runs in the current shell in the
@@ -711,6 +726,9 @@ func (h *hookRun) maybeRetire() {
 //     it is still running, and $! the pid of a job that is one command;
 //     its standard input is /dev/null, as in a shell without job control;
 //   - $! reads hookinit's own variable (the interpreter's is "gN");
+//   - FUNCNAME and BASH_SOURCE, which the interpreter does not have, read
+//     hookinit's own arrays, kept by a first command in every function
+//     body and around "." (see funcEnter and sourceRun);
 //   - in a *.envsh file, which runs as a function body, a top-level
 //     declare gets -g, as it would be global in a sourced file;
 //   - compound commands keep their status without tripping set -e (see
@@ -722,7 +740,11 @@ func (h *hookRun) maybeRetire() {
 // signal trap cannot be set there; and a command with redirections of its
 // own is marked, so that a pending signal trap runs before the
 // redirections rather than into them (see runPendingTraps).
-func (s *Shell) prepare(f *syntax.File, mode checkMode, entry bool) {
+func (s *Shell) prepare(f *syntax.File, o prep) {
+	mode, entry := o.mode, o.entry
+	if o.top {
+		f.Stmts = append([]*syntax.Stmt{callStmt(litWord(cmdSrcInit), litWord(strconv.Itoa(s.fileIndex(o.file))))}, f.Stmts...)
+	}
 	var stack []syntax.Node
 	skip := map[syntax.Node]bool{}
 	inner := map[*syntax.BinaryCmd]bool{}
@@ -747,7 +769,7 @@ func (s *Shell) prepare(f *syntax.File, mode checkMode, entry bool) {
 		case *syntax.Subshell:
 			n.Stmts = fixStatus(n.Stmts)
 			if entry && !skip[n] {
-				n.Stmts = append([]*syntax.Stmt{markStmt()}, n.Stmts...)
+				n.Stmts = append([]*syntax.Stmt{keepStmt(cmdSub)}, n.Stmts...)
 				skip[n] = true
 			}
 		case *syntax.IfClause:
@@ -761,27 +783,39 @@ func (s *Shell) prepare(f *syntax.File, mode checkMode, entry bool) {
 		case *syntax.ProcSubst:
 			n.Stmts = fixStatus(n.Stmts)
 			if entry && !skip[n] {
-				n.Stmts = append([]*syntax.Stmt{markStmt()}, n.Stmts...)
+				n.Stmts = append([]*syntax.Stmt{keepStmt(cmdSub)}, n.Stmts...)
 				skip[n] = true
 			}
 		case *syntax.CmdSubst:
 			n.Stmts = fixStatus(n.Stmts)
 			if !skip[n] {
 				if resetsErrexit(n) {
-					n.Stmts = append([]*syntax.Stmt{callStmt(litWord(cmdCmdSubst))}, n.Stmts...)
-					if entry {
-						n.Stmts = append([]*syntax.Stmt{markStmt()}, n.Stmts...)
-					}
+					// (In a --script run it also marks the copy of the shell.)
+					n.Stmts = append([]*syntax.Stmt{keepStmt(cmdCmdSubst)}, n.Stmts...)
 				}
 				skip[n] = true
 			}
 		case *syntax.ParamExp:
-			if n.Param != nil && n.Param.Value == "!" && !n.Excl && !skip[n] {
+			if n.Param == nil || skip[n] {
+				break
+			}
+			switch {
+			case n.Param.Value == "!" && !n.Excl:
 				n.Param = &syntax.Lit{ValuePos: n.Param.ValuePos, ValueEnd: n.Param.ValueEnd, Value: varBang}
+			case n.Param.Value == "FUNCNAME":
+				n.Param = &syntax.Lit{ValuePos: n.Param.ValuePos, ValueEnd: n.Param.ValueEnd, Value: varFuncname}
+			case n.Param.Value == "BASH_SOURCE":
+				n.Param = &syntax.Lit{ValuePos: n.Param.ValuePos, ValueEnd: n.Param.ValueEnd, Value: varSource}
 			}
 		case *syntax.FuncDecl:
-			if n.Name != nil {
+			if n.Name != nil && n.Body != nil {
 				s.addFunc(n.Name.Value)
+				enter := keepStmt(cmdFuncEnter, n.Name.Value, strconv.Itoa(s.fileIndex(o.file)))
+				if b, ok := n.Body.Cmd.(*syntax.Block); ok {
+					b.Stmts = append([]*syntax.Stmt{enter}, b.Stmts...)
+				} else {
+					n.Body = &syntax.Stmt{Cmd: &syntax.Block{Stmts: []*syntax.Stmt{enter, n.Body}}}
+				}
 			}
 		case *syntax.BinaryCmd:
 			if n.Op != syntax.Pipe && n.Op != syntax.PipeAll {
@@ -798,7 +832,7 @@ func (s *Shell) prepare(f *syntax.File, mode checkMode, entry bool) {
 				}
 				if entry && !skip[n] {
 					// The left side runs in a copy of the shell: mark it.
-					n.X = &syntax.Stmt{Cmd: &syntax.Block{Stmts: []*syntax.Stmt{markStmt(), n.X}}}
+					n.X = &syntax.Stmt{Cmd: &syntax.Block{Stmts: []*syntax.Stmt{keepStmt(cmdSub), n.X}}}
 					skip[n] = true
 				}
 			}
@@ -855,9 +889,15 @@ func leadRedirs(st *syntax.Stmt) bool {
 	return false
 }
 
-// markStmt is __hookinit_sub=1: this code runs in a copy of the shell.
-func markStmt() *syntax.Stmt {
-	return &syntax.Stmt{Cmd: &syntax.CallExpr{Assigns: []*syntax.Assign{markAssign(varSub)}}}
+// keepStmt is "NAME ARG... && :": one of hookinit's commands that keeps $?
+// as it was (see keepStatus), also under set -e.
+func keepStmt(name string, args ...string) *syntax.Stmt {
+	words := []*syntax.Word{litWord(name)}
+	for _, a := range args {
+		words = append(words, litWord(a))
+	}
+	return &syntax.Stmt{Cmd: &syntax.BinaryCmd{Op: syntax.AndStmt,
+		X: &syntax.Stmt{Cmd: &syntax.CallExpr{Args: words}}, Y: callStmt(litWord(":"))}}
 }
 
 // markAssign is name=1, a marker the handlers see in the environment.
@@ -867,7 +907,7 @@ func markAssign(name string) *syntax.Assign {
 
 // wrapJob turns "X &" into
 //
-//	{ __hookinit_bg; { __hookinit_bgjob; X; exit; } </dev/null & __hookinit_bgend "$!"; }
+//	{ __hookinit_bg && :; { __hookinit_bgjob && :; X; exit; } </dev/null & __hookinit_bgend "$!"; }
 //
 // and returns the new & statement and the "$!" it passes on. The trailing
 // exit makes the job's subshell exit through its EXIT trap, which tells
@@ -879,13 +919,13 @@ func wrapJob(st *syntax.Stmt) (*syntax.Stmt, *syntax.ParamExp) {
 	x := *st
 	x.Background = false
 	x.Semicolon = syntax.Pos{}
-	bg := callStmt(litWord(cmdBg))
+	bg := keepStmt(cmdBg)
 	if ce, ok := x.Cmd.(*syntax.CallExpr); ok && len(ce.Args) > 0 && !runsCode(&x) {
 		ce.Assigns = append([]*syntax.Assign{markAssign(varMain)}, ce.Assigns...)
-		bg = callStmt(litWord(cmdBg), litWord("1"))
+		bg = keepStmt(cmdBg, "1")
 	}
 	job := &syntax.Stmt{Background: true, Cmd: &syntax.Block{Stmts: []*syntax.Stmt{
-		callStmt(litWord(cmdBgJob)), &x, callStmt(litWord("exit")),
+		keepStmt(cmdBgJob), &x, callStmt(litWord("exit")),
 	}}, Redirs: []*syntax.Redirect{{Op: syntax.RdrIn, Word: litWord(os.DevNull)}}}
 	bang := specialParam("!")
 	*st = syntax.Stmt{Position: st.Position, Comments: st.Comments, Cmd: &syntax.Block{Stmts: []*syntax.Stmt{
@@ -936,7 +976,7 @@ func fixStatus(list []*syntax.Stmt) []*syntax.Stmt {
 		}
 		restore := &syntax.Stmt{Cmd: &syntax.BinaryCmd{Op: syntax.AndStmt,
 			X: callStmt(litWord(cmdStatus)), Y: callStmt(litWord(":"))}}
-		out = append(out, saveStmt(litWord("0")), st, restore)
+		out = append(out, keepStmt(cmdSave0), st, restore)
 	}
 	if out == nil {
 		return list
@@ -972,7 +1012,7 @@ func addSaves(cmd syntax.Command) bool {
 		return false
 	}
 	if body != nil {
-		*body = append([]*syntax.Stmt{saveStmt(litWord("0"))}, *body...)
+		*body = append([]*syntax.Stmt{keepStmt(cmdSave0)}, *body...)
 	}
 	for _, l := range ends {
 		*l = append(*l, saveStmt(specialParam("?")))
@@ -1043,6 +1083,34 @@ func needsRewrite(f *syntax.File, entry bool) bool {
 		return !found
 	})
 	return found
+}
+
+// fileIndex registers a file name that rewritten code refers to by
+// number (a name may hold any character; a number prints and parses back
+// as it is).
+func (s *Shell) fileIndex(name string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if i, ok := s.fileIx[name]; ok {
+		return i
+	}
+	if s.fileIx == nil {
+		s.fileIx = map[string]int{}
+	}
+	s.files = append(s.files, name)
+	s.fileIx[name] = len(s.files) - 1
+	return len(s.files) - 1
+}
+
+// fileName is the name registered under index i.
+func (s *Shell) fileName(i string) string {
+	n, err := strconv.Atoi(i)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil || n < 0 || n >= len(s.files) {
+		return ""
+	}
+	return s.files[n]
 }
 
 // addFunc records the name of a function a script may define; see

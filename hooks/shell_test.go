@@ -52,7 +52,7 @@ func newTestShell(t *testing.T, o ShellOptions) (*Shell, string, func() string) 
 	if o.Env == nil {
 		o.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
 	}
-	sh := NewShell(newTestStarter(t), o)
+	sh := newShell(newTestStarter(t), o)
 	t.Cleanup(func() { closeShell(t, sh) })
 	read := func() string {
 		b, err := os.ReadFile(out.Name())
