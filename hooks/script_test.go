@@ -541,3 +541,32 @@ if ! _is_sourced; then echo "run, not sourced"; fi
 		t.Errorf("hook: code %d err %v\n--- hookinit\n%s\n--- bash\n%s", code, err, out()[before:], want)
 	}
 }
+
+// TestScriptSignalNotHooks: while a script runs, it stands for the app:
+// Signal reaches its processes, not what hooks left running; Traps says
+// whether its trap would take a signal.
+func TestScriptSignalNotHooks(t *testing.T) {
+	sh, dir, out := newTestShell(t, ShellOptions{})
+	hook := writeHook(t, dir, "10-bg.sh", "sh -c 'trap \"echo hook got HUP\" HUP; touch hook.ready; while :; do sleep 0.02; done' &\n")
+	if code, err := sh.Run(context.Background(), hook, Interpret); code != 0 || err != nil {
+		t.Fatalf("hook: %d %v", code, err)
+	}
+	path := writeHook(t, dir, "e.sh", `trap 'echo script trap' USR1
+sh -c 'trap "echo script got HUP; exit 0" HUP; touch ready; while :; do sleep 0.02; done'
+`)
+	res := startEntry(t, sh, context.Background(), path)
+	waitFile0(t, filepath.Join(dir, "ready"))
+	waitFile0(t, filepath.Join(dir, "hook.ready"))
+	if !sh.Traps(syscall.SIGUSR1) || sh.Traps(syscall.SIGHUP) || sh.Traps(syscall.SIGTERM) {
+		t.Errorf("Traps: USR1 %v HUP %v TERM %v", sh.Traps(syscall.SIGUSR1), sh.Traps(syscall.SIGHUP), sh.Traps(syscall.SIGTERM))
+	}
+	sh.Signal(syscall.SIGHUP)
+	r := waitEntry(t, res)
+	time.Sleep(100 * time.Millisecond)
+	if got := out(); r.code != 0 || r.err != nil || !strings.Contains(got, "script got HUP") || strings.Contains(got, "hook got HUP") {
+		t.Errorf("code %d err %v output %q", r.code, r.err, got)
+	}
+	if sh.Traps(syscall.SIGUSR1) {
+		t.Error("Traps after the script ended")
+	}
+}

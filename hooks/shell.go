@@ -127,23 +127,23 @@ func (s *Shell) Umask() int {
 	return s.umask
 }
 
-// Signal sends sig to every process group a hook or script started that
-// is still running, including what background jobs of finished hooks left
-// running, so that the runner can relay a signal to them too. A process
-// being started while Signal runs gets it as soon as it exists. SIGINT and
-// SIGQUIT do not reach & jobs: a shell without job control starts them
-// with both ignored.
+// Signal relays sig. While a script started by RunScript exists (running,
+// or its & jobs after a hand-off), it stands for the app: sig goes to its
+// process groups only (its foreground command and its & jobs), not to
+// hooks'. Otherwise it goes to every process group a hook started that is
+// still running, including what background jobs of finished hooks left
+// running. A process being started while Signal runs gets it as soon as it
+// exists. SIGINT and SIGQUIT do not reach & jobs: a shell without job
+// control starts them with both ignored.
 //
-// A script run by RunScript that set a trap on sig (trap ACTION TERM) gets
-// the signal instead of its processes, as bash does: its processes are
-// not signalled, a wait builtin it is blocked in returns 128+sig at once,
-// and the action runs before the script's next command (once the running
-// foreground command has ended). Signal reports whether such a trap took
-// the signal; the caller then leaves stopping to the script.
+// A running script that set a trap on sig (trap ACTION TERM) gets the
+// signal instead of its processes, as bash as PID 1 does: its processes
+// are not signalled, a wait builtin it is blocked in returns 128+sig at
+// once, and the action runs before the script's next command (once the
+// running foreground command has ended). Signal reports whether such a
+// trap took the signal; the caller then leaves stopping to the script.
 func (s *Shell) Signal(sig syscall.Signal) (trapped bool) {
-	s.mu.Lock()
-	runs := slices.Collect(maps.Keys(s.runs))
-	s.mu.Unlock()
+	runs := s.signalTargets()
 	for _, h := range runs {
 		if h.trapSignal(sig) {
 			trapped = true
@@ -152,6 +152,39 @@ func (s *Shell) Signal(sig syscall.Signal) (trapped bool) {
 		h.signal(sig)
 	}
 	return trapped
+}
+
+// Traps reports whether a running script has a trap on sig, which Signal
+// would run: a caller that stops the container itself on an untrapped
+// stop signal asks first, and signals each process once.
+func (s *Shell) Traps(sig syscall.Signal) bool {
+	for _, h := range s.signalTargets() {
+		h.mu.Lock()
+		_, ok := h.scr.traps[sig]
+		ok = ok && h.script && h.running && h.scr.handoff == nil
+		h.mu.Unlock()
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// signalTargets are the runs Signal reaches: the scripts if any, else all.
+func (s *Shell) signalTargets() []*hookRun {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var scripts, all []*hookRun
+	for h := range s.runs {
+		all = append(all, h)
+		if h.script {
+			scripts = append(scripts, h)
+		}
+	}
+	if len(scripts) > 0 {
+		return scripts
+	}
+	return all
 }
 
 // Close stops what hooks left running in the background: their & jobs
