@@ -461,6 +461,28 @@ s_hooks() {
 	expect_not_contains "$out$err" "app: started" "the app after a failing pre-start hook"
 }
 
+# 4b. docker stop while a pre-start hook hangs: the hook's process group is killed, the app
+#     never starts, exit 128+15, promptly. The hook root is bind-mounted and named by --hooks.
+s_hook_hangs() {
+	local d=$WORK/hang-hooks t0 took code out
+	mkdir -p "$d"
+	printf '#!/bin/sh\necho "hook 10-hang.sh: hanging"\nsleep 1000\n' >"$d/10-hang.sh"
+	chmod 755 "$d/10-hang.sh"
+	start s4b -v "$d:/hooks:ro" $TAG/app --hooks /hooks /app/term-app.sh
+	wait_log s4b "hook 10-hang.sh: hanging"
+	t0=$EPOCHREALTIME
+	timeout 30 docker stop s4b >/dev/null || fail "docker stop"
+	took=$(since "$t0")
+	code=$(exit_code s4b)
+	out=$(logs s4b)
+	info "docker stop during a hanging pre-start hook took ${took}s, exit $code"
+	printf '%s\n' "$out" | indent
+	expect_eq "$code" 143 "exit code"
+	expect_lt "$took" 3 "docker stop"
+	expect_not_contains "$out" "term-app: ready" "the app after a cancelled pre-start"
+	expect_contains "$out" "/hooks/10-hang.sh" "hookinit names the hook it stopped"
+}
+
 # 5. An image with no shell at all: hookinit, a static app, *.sh and *.envsh hooks.
 s_noshell() {
 	local files out code
@@ -644,6 +666,7 @@ SCENARIOS=(
 	"2|0|s_signals|docker kill -s USR1/HUP/TERM/...: relayed; 128+n"
 	"3|0|s_exit_codes|exit codes, arguments, 127/126"
 	"4|0|s_hooks|hooks: pre-start, envsh, post-start, background, failure"
+	"4b|0|s_hook_hangs|docker stop during a hanging pre-start hook"
 	"5|0|s_noshell|an image with no shell runs *.sh hooks"
 	"6|0|s_seed|the seed: --script, background provisioner, no <defunct>"
 	"6b|0|s_seed_baseline|the seed without hookinit leaves a zombie"
