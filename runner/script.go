@@ -4,7 +4,6 @@ import (
 	"errors"
 	"os"
 	"syscall"
-	"time"
 
 	"github.com/hookinit/hookinit/hooks"
 	"github.com/hookinit/hookinit/runner/early"
@@ -14,9 +13,9 @@ import (
 // until its top-level `exec CMD` hands CMD over as the app, or it ends.
 // While it runs, every signal is relayed to the commands it started (or
 // taken by its trap), so a script that runs the app without exec still
-// lets the app see docker stop. An untrapped stop signal also ends the
-// script: it starts nothing more, its commands get --grace to finish
-// after the relayed signal, and the container exits 128+n.
+// lets the app see docker stop. An untrapped stop signal ends the script
+// like a stop during pre-start: stopAll sends that signal to every process
+// once, and the container exits 128+n.
 func (c *container) runScript() (h *hooks.Handoff, code int, ok bool) {
 	type result struct {
 		h    *hooks.Handoff
@@ -45,17 +44,13 @@ func (c *container) runScript() (h *hooks.Handoff, code int, ok bool) {
 			if to == 0 {
 				continue
 			}
-			trapped := c.shell.Signal(to)
-			if trapped || !isStopSignal(sig) {
-				continue // the script's trap decides, or it was a mere relay
+			if isStopSignal(sig) && !c.shell.Traps(to) {
+				// stopAll sends it to every process, once.
+				c.log.infof("%s while %s runs: stopping", SignalName(sig), c.cfg.Script)
+				c.stopSignal = to
+				return nil, 128 + int(sig), false
 			}
-			c.log.infof("%s while %s runs: stopping", SignalName(sig), c.cfg.Script)
-			c.cancelHooks()
-			select {
-			case <-done:
-			case <-time.After(c.cfg.Grace):
-			}
-			return nil, 128 + int(sig), false
+			c.shell.Signal(to) // to the script's commands, or its trap
 		}
 	}
 }
