@@ -42,7 +42,7 @@ func (c *container) startAppCommand(cmd *hooks.Command) (int, bool) {
 	path, err := lookPath(name, envValue(cmd.Env, "PATH"), cmd.Dir)
 	if err == nil {
 		cmd.Path = path
-		early.Wait() // from here on, no signal may go uncaught
+		early.WaitCaught() // from here on, no signal may go uncaught
 		c.app, err = c.reaper.start(cmd)
 	}
 	if err != nil {

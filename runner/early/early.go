@@ -79,7 +79,7 @@ func init() {
 	}
 	signal.Notify(Signals, stop...)
 	// The rest take milliseconds: they are caught while hookinit goes on
-	// starting. Wait makes sure the classic signals are caught before the
+	// starting. WaitCaught makes sure the classic signals are caught before the
 	// app runs; the thirty real-time signals, which almost nothing sends
 	// to an init, follow while the app starts, so that they do not double
 	// hookinit's start-up time.
@@ -93,9 +93,9 @@ func init() {
 
 var allCaught = make(chan struct{})
 
-// Wait returns once every relayable signal below the real-time range is
+// WaitCaught returns once every relayable signal below the real-time range is
 // being caught.
-func Wait() { <-allCaught }
+func WaitCaught() { <-allCaught }
 
 // dispositionIgnored reports whether sig's handler is SIG_IGN, with a raw
 // rt_sigaction that changes nothing.
