@@ -3,6 +3,7 @@ package hooks
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"mvdan.cc/sh/v3/expand"
+	"mvdan.cc/sh/v3/interp"
 )
 
 // runEntry writes src as an entrypoint and runs it with RunScript.
@@ -32,6 +36,41 @@ func appOptions(t *testing.T) ShellOptions {
 	writeHook(t, bin, "app", "#!/bin/sh\nexit 0\n")
 	home := t.TempDir()
 	return ShellOptions{Env: []string{"PATH=" + bin + ":" + os.Getenv("PATH"), "HOME=" + home}}
+}
+
+// runEntrypoint does what hookinit --script does, in-process: RunScript,
+// then the hand-off started like the app (resolved in the script's PATH,
+// with its environment, directory, umask and streams), and returns the
+// exit code, or RunScript's error.
+func runEntrypoint(t *testing.T, script string, args []string, work string, env []string, in, out, errf *os.File) (int, error) {
+	t.Helper()
+	st := newTestStarter(t)
+	sh := newShell(st, ShellOptions{Env: env, Dir: work, Stdin: in, Stdout: out, Stderr: errf})
+	defer closeShell(t, sh)
+	ho, code, err := sh.RunScript(context.Background(), script, args)
+	if err != nil || ho == nil {
+		return code, err
+	}
+	defer ho.Close()
+	path, err := interp.LookPathDir(ho.Dir, expand.ListEnviron(ho.Env...), ho.Args[0])
+	if err != nil {
+		return 127, fmt.Errorf("hand-off %q: %w", ho.Args, err)
+	}
+	cmd := &Command{Path: path, Args: ho.Args, Env: ho.Env, Dir: ho.Dir, Umask: ho.Umask,
+		Stdin: cmpFile(ho.Stdin, in), Stdout: cmpFile(ho.Stdout, out), Stderr: cmpFile(ho.Stderr, errf)}
+	p, err := st.Start(cmd)
+	if err != nil {
+		return 126, fmt.Errorf("starting the hand-off %q: %w", ho.Args, err)
+	}
+	<-p.Done()
+	return p.ExitCode(), nil
+}
+
+func cmpFile(f, own *os.File) *os.File {
+	if f != nil {
+		return f
+	}
+	return own
 }
 
 // TestQuickScript runs the entrypoint in $SRC with RunScript, for trying
