@@ -575,6 +575,25 @@ s_orphans() {
 	expect_eq "$(exit_code s7)" 143 "sleep killed by TERM"
 }
 
+# 7b. Under docker run --init (docker-init, a tini, is PID 1): hookinit is not PID 1, becomes a
+#     child subreaper and still reaps the app's orphans; the stop is still relayed.
+s_orphans_init() {
+	local t0 took code comm1
+	start s7b --init $TAG/app /app/orphans.sh 2000
+	wait_log s7b "orphans: created 2000" 120
+	comm1=$(timeout 30 docker exec s7b cat /proc/1/comm)
+	info "PID 1 is $comm1"
+	[ "$comm1" != hookinit ] || fail "hookinit is PID 1 despite --init"
+	expect_no_zombies s7b 50
+	t0=$EPOCHREALTIME
+	timeout 30 docker stop s7b >/dev/null || fail "docker stop"
+	took=$(since "$t0")
+	code=$(exit_code s7b)
+	info "docker stop took ${took}s, exit $code"
+	expect_eq "$code" 143 "sleep killed by TERM"
+	expect_lt "$took" 3 "docker stop"
+}
+
 # 8. docker run -it on a real terminal: Ctrl-C reaches the app.
 s_tty() {
 	local out code t0
@@ -672,6 +691,7 @@ SCENARIOS=(
 	"6b|0|s_seed_baseline|the seed without hookinit leaves a zombie"
 	"6c|0|s_seed_hooks|the seed with a post-start hook instead of the script"
 	"7|0|s_orphans|10000 orphans, no zombie"
+	"7b|0|s_orphans_init|docker run --init: hookinit as a subreaper, not PID 1"
 	"8|0|s_tty|docker run -it: Ctrl-C reaches the app, exit 130"
 	"9|0|s_readonly_user|--read-only and --user 1000:1000"
 	"9b|0|s_readonly_user_hooks|--read-only and --user 1000:1000 with hooks"
