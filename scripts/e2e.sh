@@ -109,6 +109,9 @@ stop_engine() {
 	fi
 	wait "$DOCKERD_PID" 2>/dev/null
 	DOCKERD_PID=
+	# What a daemon that had to be killed left mounted under the work directory (netns, shm).
+	awk -v w="$WORK/" 'index($2, w) == 1 { print $2 }' /proc/self/mounts | sort -r |
+		while read -r m; do umount -l "$m" 2>/dev/null; done
 }
 
 cleanup() {
