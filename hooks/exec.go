@@ -101,6 +101,9 @@ func (h *hookRun) runProcess(ctx context.Context, hc interp.HandlerContext, path
 		Stdout: cio.stdout,
 		Stderr: cio.stderr,
 		Umask:  h.umaskOf(hc.Env),
+		// On the script's terminal, a command outside & jobs takes the
+		// foreground (see terminal).
+		Foreground: h.tty != nil && tok == "",
 	}
 	p, err := h.start(cmd, tok)
 	cio.started()
@@ -111,7 +114,13 @@ func (h *hookRun) runProcess(ctx context.Context, hc interp.HandlerContext, path
 	if tok != "" {
 		h.jobStarted(tok, p.Pid())
 	}
+	if cmd.Foreground {
+		h.tty.started(p.Pid())
+	}
 	<-p.Done()
+	if cmd.Foreground {
+		h.tty.ended(p.Pid())
+	}
 	h.forget(p, tok)
 	cio.wait(h.ctx)
 	if tok != "" {

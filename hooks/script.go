@@ -7,9 +7,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -77,6 +79,68 @@ type scriptState struct {
 	wake     chan struct{}             // closed (and replaced) when a trapped signal arrives
 	mainJobs []string                  // tokens of the & jobs the main shell started
 	handoff  *Handoff
+}
+
+// terminal is the terminal a --script entrypoint runs on, when hookinit's
+// standard input is one and hookinit's process group is in its
+// foreground (docker run -it). Under bash every command would share that
+// foreground group; here each command has a group of its own, so the
+// command that runs in the foreground (not in a & job) gets the terminal
+// and hookinit takes it back when the command is over: the app must find
+// hookinit in the foreground to be given the terminal after the hand-off.
+type terminal struct {
+	mu  sync.Mutex
+	fg  []int // the groups of the foreground commands running, in start order
+	own int   // hookinit's process group
+}
+
+// scriptTerminal returns the terminal of a script reading in, or nil.
+func scriptTerminal(in *os.File) *terminal {
+	if in != os.Stdin || !isTerminal(in) {
+		return nil
+	}
+	fg, err := unix.IoctlGetInt(0, unix.TIOCGPGRP)
+	if err != nil || fg != unix.Getpgrp() || fg == 0 {
+		// Not in the foreground, or hookinit's group is outside its PID
+		// namespace (0): it could not take the terminal back.
+		return nil
+	}
+	return &terminal{own: fg}
+}
+
+// started and ended keep the foreground with the last foreground command
+// still running, else with hookinit.
+func (tm *terminal) started(pgid int) {
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	tm.fg = append(tm.fg, pgid)
+	tm.setLocked()
+}
+
+func (tm *terminal) ended(pgid int) {
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	tm.fg = slices.DeleteFunc(tm.fg, func(p int) bool { return p == pgid })
+	tm.setLocked()
+}
+
+func (tm *terminal) setLocked() {
+	pgrp := tm.own
+	if len(tm.fg) > 0 {
+		pgrp = tm.fg[len(tm.fg)-1]
+	}
+	// From a background group, TIOCSPGRP would stop hookinit with SIGTTOU
+	// (or, the signal being caught, fail and retry forever); blocked on
+	// this thread, the kernel lets it through and sends nothing.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var ttou, old unix.Sigset_t
+	ttou.Val[0] = 1 << (unix.SIGTTOU - 1)
+	if unix.PthreadSigmask(unix.SIG_BLOCK, &ttou, &old) != nil {
+		return
+	}
+	_ = unix.IoctlSetPointerInt(0, unix.TIOCSPGRP, pgrp)
+	_ = unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
 }
 
 func (st *scriptState) init() {

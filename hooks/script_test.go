@@ -337,14 +337,14 @@ func TestScriptSignalNoTrap(t *testing.T) {
 	sh, dir, out := newTestShell(t, ShellOptions{})
 	// No trap: the foreground command and the & job get TERM; INT reaches
 	// the foreground command only (a job ignores it in bash).
-	path := writeHook(t, dir, "e.sh", `sh -c 'trap "echo job got INT" INT; trap "echo job got TERM; exit 0" TERM; while :; do sleep 0.02; done' &
+	path := writeHook(t, dir, "e.sh", `sh -c 'trap "echo job got INT" INT; trap "echo job got TERM; exit 0" TERM; touch job.ready; while :; do sleep 0.02; done' &
 sh -c 'trap "echo fg got INT" INT; trap "echo fg got TERM; exit 7" TERM; touch ready; while :; do sleep 0.02; done'
 echo "fg=$?"
 wait
 `)
 	res := startEntry(t, sh, context.Background(), path)
 	waitFile0(t, filepath.Join(dir, "ready"))
-	time.Sleep(50 * time.Millisecond)
+	waitFile0(t, filepath.Join(dir, "job.ready"))
 	if sh.Signal(syscall.SIGINT) {
 		t.Error("Signal says trapped")
 	}

@@ -526,6 +526,7 @@ type hookRun struct {
 	// script is set for a --script entrypoint (RunScript): a top-level
 	// exec hands off, and signal traps of its main shell run.
 	script bool
+	tty    *terminal // the terminal the script runs on, if it holds it
 
 	mu       sync.Mutex
 	started  *sync.Cond // broadcast when starting drops
@@ -584,6 +585,7 @@ func (s *Shell) newRun(path string, script bool) (*hookRun, error) {
 			h.stdin = os.Stdin
 		}
 		h.scr.init()
+		h.tty = scriptTerminal(h.stdin)
 	}
 	if s.o.LogPrefix && !script {
 		for _, dst := range []**os.File{&h.stdout, &h.stderr} {

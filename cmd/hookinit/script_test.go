@@ -270,6 +270,7 @@ func TestScriptTrapForwards(t *testing.T) {
 	src := func(rec recorder) string {
 		return fmt.Sprintf(`term() { echo "trap: wait gave $?"; kill -TERM "$child"; wait "$child"; echo "app ended $?"; exit 3; }
 trap term TERM INT
+trap 'echo "exit trap $?"' EXIT
 %s -exit-on TERM &
 child=$!
 wait "$child"
@@ -415,5 +416,31 @@ exec sleep 30
 				t.Errorf("exit %d", code)
 			}
 		})
+	}
+}
+
+// TestScriptTerminal: on a terminal (docker run -it), the commands the
+// script runs in the foreground can read it and set its modes, as under a
+// shell, and the app it hands off to gets it too.
+func TestScriptTerminal(t *testing.T) {
+	script := scriptFile(t, `echo "script: type a line"
+line=$(head -n 1); echo "command read: $line"
+stty -echo; stty echo
+read -r again; echo "builtin read: $again"
+exec sh -c 'read -r last; echo "app read: $last"'
+`)
+	// As under docker run -it: hookinit is PID 1, leads its session and
+	// process group, and the terminal is its controlling terminal.
+	tm := openTerminal(t, pid1, nil, "unshare", "--pid", "--fork", "--mount-proc", "--kill-child",
+		"setsid", "-c", bin.hookinit, "--script", script)
+	tm.expect("script: type a line")
+	tm.write("first\n")
+	tm.expect("command read: first")
+	tm.write("second\n")
+	tm.expect("builtin read: second")
+	tm.write("third\n")
+	tm.expect("app read: third")
+	if code := tm.wait(10 * time.Second); code != 0 {
+		t.Errorf("exit %d; terminal:\n%s", code, tm.out.String())
 	}
 }
