@@ -39,7 +39,7 @@ type logItem struct {
 }
 
 func newLogger(level Verbosity) *logger {
-	l := &logger{level: level, queue: make(chan logItem, 256)}
+	l := &logger{level: level, queue: make(chan logItem, 1024)}
 	go l.write()
 	return l
 }
@@ -95,14 +95,20 @@ func (l *logger) debugf(format string, args ...any) {
 // flush waits until what is queued has been written, at most d: a stderr
 // nobody reads must not keep the container from exiting.
 func (l *logger) flush(d time.Duration) {
+	deadline := time.After(d)
 	if n := l.dropped.Swap(0); n > 0 {
-		l.emit("%d log lines dropped: stderr was not being read", n)
+		// Not through emit: this line must not be dropped in turn.
+		l.pending.Add(1)
+		select {
+		case l.queue <- logItem{line: fmt.Sprintf("hookinit: %d log lines dropped: stderr was not being read\n", n)}:
+		case <-deadline:
+			return
+		}
 	}
 	if l.pending.Load() == 0 {
 		return // nothing to wait for: spare the writer a wake-up
 	}
 	ack := make(chan struct{})
-	deadline := time.After(d)
 	select {
 	case l.queue <- logItem{ack: ack}:
 	case <-deadline:
