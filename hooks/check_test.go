@@ -39,7 +39,7 @@ func TestCheckScriptReports(t *testing.T) {
 		{"case $- in *e*) ;; esac\n", 1, 6, "$- differs"},
 		{"echo x <> f\n", 1, 8, "<>"},
 		{"echo x >| f\n", 1, 8, ">|"},
-		{"printf '%q\\n' \"$x\"\n", 1, 1, "printf %q"},
+		{"printf '%8b\\n' \"$x\"\n", 1, 1, "printf %b with a width"},
 		{"printf '%.2f\\n' 1\n", 1, 1, "precision"},
 		{"printf -v x '%s' y\n", 1, 1, "printf -v"},
 		{"ulimit -n 1024\n", 1, 1, "ulimit is not supported"},
@@ -224,7 +224,9 @@ var evidenceCases = []struct {
 	{"dup-in0", "echo x | cat <&0", "refused"},
 	{"rdinout", "echo hi 1<>f5", "refused"},
 	{"clobber", "echo hi >| f6", "refused"},
-	{"printf-q", "printf '%q\\n' 'a b'", "refused"},
+	{"printf-q", "printf '%q\\n' 'a b'", "same"},
+	{"printf-q-reuse", "printf '%q=%q|' a 'b c' d; echo", "same"},
+	{"printf-width-utf8", "LC_ALL=C.UTF-8; printf '[%5s]\\n' é", "same"},
 	{"printf-v", "printf -v x '%s' a", "refused"},
 	{"printf-prec", "printf '%.2f\\n' 1", "refused"},
 	{"ulimit", "ulimit -n", "refused"},
@@ -430,7 +432,7 @@ func evidenceVerdict(t *testing.T, bash, name, src string) string {
 	cmd.Dir, cmd.Env = bdir, append(env, "HOME="+bdir)
 	var bout bytes.Buffer
 	cmd.Stdout = &bout
-	berr := cmd.Run()
+	berr := runLocked(cmd)
 	bcode := 0
 	if ee, ok := berr.(*exec.ExitError); ok {
 		bcode = ee.ExitCode()

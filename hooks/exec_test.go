@@ -3,6 +3,7 @@ package hooks
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"sync"
 	"syscall"
 	"testing"
@@ -20,6 +21,17 @@ type testStarter struct {
 // across all test starters (the umask is process-wide), and what reads
 // the umask meanwhile (newShell).
 var umaskMu sync.Mutex
+
+// runLocked runs cmd, forked while no test starter has changed the umask.
+func runLocked(cmd *exec.Cmd) error {
+	umaskMu.Lock()
+	err := cmd.Start()
+	umaskMu.Unlock()
+	if err != nil {
+		return err
+	}
+	return cmd.Wait()
+}
 
 // newShell is NewShell for tests: it reads the process's umask while no
 // test starter has changed it for a fork.

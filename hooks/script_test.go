@@ -609,3 +609,37 @@ sh -c 'trap "echo script got HUP; exit 0" HUP; touch ready; while :; do sleep 0.
 		t.Error("Traps after the script ended")
 	}
 }
+
+// TestPrintfQLikeBash compares printf %q (which the embedded shell gets
+// from hookinit) with bash's, in the C locale and in a UTF-8 one.
+func TestPrintfQLikeBash(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("bash not installed")
+	}
+	args := []string{"", "plain", "a b", "it's", `back\slash`, "a\nb", "\t", "\x01x", "#x", "a#b", "~", "~/x", "a=~b",
+		"x:~y", "=~", "é", "a\x80", "é\n", "\x1b[0m", "\x7f", "-c listen_addresses=''", "$HOME", "*?[]", "{a,b}", "a;b|c&d",
+		"(x)", "<>", "!", "`cmd`", "\"q\"", "^x", ",", "%s", "\u00a0", "日本"}
+	for _, locale := range []string{"C", "C.UTF-8"} {
+		for _, c := range []struct {
+			format string
+			args   []string
+		}{
+			{"%q\n", args}, {"%q ", args}, {"[%q|%s]\n", args}, {"%5q|%-4q|\n", args}, {"%s=%q\n", args},
+			{"%q|%d|%q|%s.\n", []string{"a b"}}, {"%q|%q\n", nil}, {"%d %q\n", []string{"7", "x y", "8"}},
+			{"[%6s|%-6s|%3s|%-2d|%4x]\n", []string{"é", "日本", "toolong", "5", "255"}}, {"%% %s %5q\n", []string{"a", "b"}},
+		} {
+			cmd := exec.Command(bash, append([]string{"-c", `printf "$FMT" "$@"`, "bash"}, c.args...)...)
+			cmd.Env = []string{"LC_ALL=" + locale, "FMT=" + c.format, "PATH=" + os.Getenv("PATH")}
+			want, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("bash: %v", err)
+			}
+			sh, dir, out := newTestShell(t, ShellOptions{Env: cmd.Env})
+			ho, code, err := runEntry(t, sh, dir, `printf "$FMT" "$@"`+"\n", c.args...)
+			if ho != nil || code != 0 || err != nil || out() != string(want) {
+				t.Errorf("LC_ALL=%s %q: code %d err %v\nhookinit %q\nbash     %q", locale, c.format, code, err, out(), want)
+			}
+		}
+	}
+}
