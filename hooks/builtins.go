@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/interp"
+	"mvdan.cc/sh/v3/pattern"
 )
 
 // The interpreter lists kill and umask as builtins but does not implement
@@ -53,6 +54,7 @@ const (
 	cmdSub       = privPrefix + "sub"       // first thing a copy of the shell runs (--script)
 	cmdSave0     = privPrefix + "save0"     // __hookinit_st=0, keeping $?
 	cmdRet       = privPrefix + "ret"       // ret N: exits with N
+	cmdQuoteMeta = privPrefix + "qm"        // qm TEXT: prints TEXT with pattern characters escaped
 	cmdSrcPop    = privPrefix + "srcpop"    // srcpop STATUS: "." ended with STATUS
 	cmdDot       = privPrefix + "dot"       // dot PATH ARG...: the "." builtin, as it is
 
@@ -222,6 +224,9 @@ func (h *hookRun) rewriteCall(ctx context.Context, hc interp.HandlerContext, arg
 		if msg := unsupportedCall(append([]string{"read"}, rest...)); msg != "" {
 			return nil, h.refuse(hc, msg)
 		}
+		if o, ok, _ := parseReadD(rest); ok {
+			return h.readD(ctx, hc, o), nil
+		}
 		return append([]string{"read"}, readArgs(hc, rest)...), nil
 	case "printf":
 		if len(rest) > 0 && rest[0] == "--" {
@@ -316,8 +321,17 @@ func assign(pairs ...string) []string {
 	return []string{"eval", b.String()}
 }
 
-// shellQuote quotes s as one shell word.
+// shellQuote quotes s as one shell word for code hookinit hands the
+// interpreter: a single quote inside is written as a double-quoted one
+// between two single-quoted strings, since in an assignment the
+// interpreter keeps the backslash of a backslash-escaped one.
 func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'"
+}
+
+// printQuote quotes s as bash prints a word (trap, for one): a single
+// quote inside is backslash-escaped between two single-quoted strings.
+func printQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
@@ -354,9 +368,16 @@ func unsupportedCall(args []string) string {
 		if name == "cd" && len(rest) > 0 && rest[0] == "-" {
 			return "" // cd -: back to $OLDPWD
 		}
-		return flagsProblem(name, rest, f.plain, f.valued)
+		if msg := flagsProblem(name, rest, f.plain, f.valued); msg != "" || name != "read" {
+			return msg
+		}
 	}
 	switch name {
+	case "read":
+		if !slices.Contains(rest, unknownArg) {
+			_, _, msg := parseReadD(rest)
+			return msg
+		}
 	case "set":
 		_, msg := filterSetArgs(rest)
 		return msg
@@ -392,7 +413,7 @@ var implementedBuiltins = map[string]bool{
 // that otherwise fail or silently differ: plain ones, and ones that take a
 // value.
 var builtinFlags = map[string]struct{ plain, valued string }{
-	"read":      {"rsa", "p"},
+	"read":      {"rsa", "pd"},
 	"mapfile":   {"t", "d"},
 	"readarray": {"t", "d"},
 	"wait":      {},
@@ -1251,7 +1272,7 @@ func (h *hookRun) builtinCall(ctx context.Context, hc interp.HandlerContext, arg
 		return exitStatus(code), true
 	case cmdTrapPrint:
 		if cb := hc.Env.Get(varExitTrap); cb.IsSet() {
-			fmt.Fprintf(hc.Stdout, "trap -- %s EXIT\n", shellQuote(cb.String()))
+			fmt.Fprintf(hc.Stdout, "trap -- %s EXIT\n", printQuote(cb.String()))
 		}
 		h.printSignalTraps(hc.Stdout)
 		return nil, true
@@ -1261,6 +1282,15 @@ func (h *hookRun) builtinCall(ctx context.Context, hc interp.HandlerContext, arg
 		return h.runTrapsThen(ctx, hc, args[1:]), true
 	case cmdTrapCheck:
 		return exitStatus(hc.LastExitStatus), true
+	case cmdQuoteMeta:
+		if len(args) != 2 {
+			break
+		}
+		_, err := io.WriteString(hc.Stdout, pattern.QuoteMeta(args[1], 0))
+		if err != nil {
+			return interp.ExitStatus(1), true
+		}
+		return nil, true
 	case cmdRet:
 		if len(args) != 2 {
 			break

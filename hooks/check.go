@@ -502,7 +502,8 @@ func trapSetsExit(args []string) bool {
 const unknownArg = "\x00?"
 
 // wordLit returns the value of a word that has no expansions (plain,
-// 'single' or "double" quoted literal text).
+// 'single' or "double" quoted literal text), backslash escapes decoded as
+// the shell decodes them.
 func wordLit(w *syntax.Word) (string, bool) {
 	if w == nil {
 		return "", false
@@ -511,20 +512,24 @@ func wordLit(w *syntax.Word) (string, bool) {
 	for _, p := range w.Parts {
 		switch p := p.(type) {
 		case *syntax.Lit:
-			b.WriteString(p.Value)
+			s := p.Value
+			for i := 0; i < len(s); i++ {
+				if s[i] == '\\' && i+1 < len(s) {
+					i++
+				}
+				b.WriteByte(s[i])
+			}
 		case *syntax.SglQuoted:
 			if p.Dollar {
 				return "", false
 			}
 			b.WriteString(p.Value)
 		case *syntax.DblQuoted:
-			for _, q := range p.Parts {
-				l, ok := q.(*syntax.Lit)
-				if !ok {
-					return "", false
-				}
-				b.WriteString(l.Value)
+			text, ok := dqLiteral(p)
+			if !ok {
+				return "", false
 			}
+			b.WriteString(text)
 		default:
 			return "", false
 		}

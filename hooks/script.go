@@ -272,7 +272,7 @@ func (h *hookRun) printSignalTraps(w io.Writer) {
 	slices.Sort(sigs)
 	lines := make([]string, len(sigs))
 	for i, sig := range sigs {
-		lines[i] = fmt.Sprintf("trap -- %s SIG%s\n", shellQuote(h.scr.traps[sig]), signalName(sig))
+		lines[i] = fmt.Sprintf("trap -- %s SIG%s\n", printQuote(h.scr.traps[sig]), signalName(sig))
 	}
 	h.mu.Unlock()
 	for _, l := range lines {

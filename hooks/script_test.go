@@ -212,7 +212,7 @@ func TestScriptRefused(t *testing.T) {
 		{"echo ran\ntrap '' TERM\n", "entrypoint.sh:2:1: trap '' TERM (ignoring a signal) is not supported"},
 		{"echo ran\n( trap 'echo x' TERM; sleep 1 )\n", "entrypoint.sh:2:3: a trap on TERM set inside ( )"},
 		{"echo ran\ntrap 'echo x' CHLD\n", "entrypoint.sh:2:1: trap on CHLD is not supported"},
-		{"echo ran\ntrap 'read -d x y' TERM\n", "entrypoint.sh:2:1: trap action: read -d is not supported"},
+		{"echo ran\ntrap 'read -n 1 y' TERM\n", "entrypoint.sh:2:1: trap action: read -n is not supported"},
 		{"echo ran\nexec 3>&1\n", "entrypoint.sh:2:6: redirection of file descriptor 3"},
 	} {
 		ho, code, err := runEntry(t, sh, dir, c.src)
@@ -641,5 +641,50 @@ func TestPrintfQLikeBash(t *testing.T) {
 				t.Errorf("LC_ALL=%s %q: code %d err %v\nhookinit %q\nbash     %q", locale, c.format, code, err, out(), want)
 			}
 		}
+	}
+}
+
+// TestReadDelimLikeBash compares read -r -d (which hookinit implements:
+// the interpreter has no -d) with bash's, over IFS values, inputs with and
+// without the delimiter, one or more names, -a and REPLY.
+func TestReadDelimLikeBash(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("bash not installed")
+	}
+	show := `; echo "s=$? a=[$a] b=[$b] c=[$c] r=[$REPLY] arr=${#arr[@]}[${arr[*]}]"` + "\n"
+	var src strings.Builder
+	for _, ifs := range []string{"unset IFS", "IFS=", "IFS=:", "IFS=' :'", "IFS=$'\\n'"} {
+		for _, in := range []string{`'x y  z'`, `$'  lead\ttab \n next\n\n'`, `'a::b:'`, `' a : b : '`, `'one:'`, `''`, `$'l1\nl2\n'`} {
+			fmt.Fprintf(&src, "%s; a=; b=; c=; REPLY=; arr=()\n", ifs)
+			for _, read := range []string{
+				"read -r -d '' a", "read -r -d '' a b", "read -r -d '' a b c", "read -rd : a b", "read -r -d '' -a arr",
+				"read -r -d ''", "read -r -d x a",
+			} {
+				fmt.Fprintf(&src, "printf %%s %s | { %s%s; }\n", in, read, strings.TrimSuffix(show, "\n"))
+			}
+		}
+	}
+	src.WriteString("read -r -d '' sql <<-EOSQL || true\n\tCREATE USER 'root' ;\n\tGRANT ALL ;\nEOSQL\necho \"[$sql]\"\n")
+	src.WriteString("printf 'a\\0b c\\0' | while IFS= read -r -d '' f; do echo \"f=[$f]\"; done\n")
+	dir := t.TempDir()
+	path := writeHook(t, dir, "r.sh", src.String())
+	want, err := exec.Command(bash, path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("bash: %v\n%s", err, want)
+	}
+	sh, _, out := newTestShell(t, ShellOptions{})
+	if code, err := sh.Run(context.Background(), path, Interpret); code != 0 || err != nil || out() != string(want) {
+		got := strings.Split(out(), "\n")
+		for i, w := range strings.Split(string(want), "\n") {
+			if i >= len(got) || got[i] != w {
+				t.Errorf("line %d: hookinit %q, bash %q", i+1, got[min(i, len(got)-1)], w)
+				break
+			}
+		}
+		t.Errorf("code %d err %v", code, err)
+	}
+	if probs := checkScript("x.sh", []byte("read -d '' x\n")); len(probs) != 1 || !strings.Contains(probs[0].Msg, "read -d without -r") {
+		t.Errorf("read -d without -r: %v", probs)
 	}
 }

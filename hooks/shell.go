@@ -15,9 +15,11 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/interp"
+	"mvdan.cc/sh/v3/pattern"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -834,6 +836,20 @@ func (s *Shell) prepare(f *syntax.File, o prep) {
 			if n.Param == nil || skip[n] {
 				break
 			}
+			if n.Exp != nil && n.Exp.Word != nil && !inDblQuoted(stack) {
+				switch n.Exp.Op {
+				case syntax.DefaultUnset, syntax.DefaultUnsetOrNull, syntax.AlternateUnset, syntax.AlternateUnsetOrNull,
+					syntax.ErrorUnset, syntax.ErrorUnsetOrNull, syntax.AssignUnset, syntax.AssignUnsetOrNull:
+					// A word, not a pattern (patterns keep their escapes).
+					unescapeLits(n.Exp.Word)
+				}
+			}
+			if n.Exp != nil && n.Exp.Word != nil {
+				switch n.Exp.Op {
+				case syntax.RemSmallPrefix, syntax.RemLargePrefix, syntax.RemSmallSuffix, syntax.RemLargeSuffix:
+					quotePatternParts(n.Exp.Word)
+				}
+			}
 			switch {
 			case n.Param.Value == "!" && !n.Excl:
 				n.Param = &syntax.Lit{ValuePos: n.Param.ValuePos, ValueEnd: n.Param.ValueEnd, Value: varBang}
@@ -870,6 +886,14 @@ func (s *Shell) prepare(f *syntax.File, o prep) {
 					n.X = &syntax.Stmt{Cmd: &syntax.Block{Stmts: []*syntax.Stmt{keepStmt(cmdSub), n.X}}}
 					skip[n] = true
 				}
+			}
+		case *syntax.Assign:
+			if n.Name != nil && n.Value != nil && !n.Naked {
+				unescapeLits(n.Value)
+			}
+		case *syntax.Redirect:
+			if n.Op != syntax.Hdoc && n.Op != syntax.DashHdoc {
+				unescapeLits(n.Word)
 			}
 		case *syntax.DeclClause:
 			if mode == modeEnvsh && n.Variant.Value == "declare" && !inFuncDecl(stack) {
@@ -933,6 +957,105 @@ func keepStmt(name string, args ...string) *syntax.Stmt {
 	}
 	return &syntax.Stmt{Cmd: &syntax.BinaryCmd{Op: syntax.AndStmt,
 		X: &syntax.Stmt{Cmd: &syntax.CallExpr{Args: words}}, Y: callStmt(litWord(":"))}}
+}
+
+// unescapeLits fixes a word the interpreter expands as one string (an
+// assignment's value, a redirection's file, the word of an unquoted
+// ${x:-word}): it keeps the backslash of an unquoted \X there, where bash
+// drops it (it\'s stayed so, for the usual way of writing it's in
+// single quotes). Each \X becomes a quoted X.
+func unescapeLits(w *syntax.Word) {
+	if w == nil {
+		return
+	}
+	var parts []syntax.WordPart
+	changed := false
+	for _, p := range w.Parts {
+		lit, ok := p.(*syntax.Lit)
+		if !ok || !strings.Contains(lit.Value, `\`) {
+			parts = append(parts, p)
+			continue
+		}
+		s := lit.Value
+		for {
+			i := strings.IndexByte(s, '\\')
+			if i < 0 || i == len(s)-1 {
+				break // a trailing backslash stays
+			}
+			if i > 0 {
+				parts = append(parts, &syntax.Lit{ValuePos: lit.ValuePos, ValueEnd: lit.ValuePos, Value: s[:i]})
+			}
+			_, size := utf8.DecodeRuneInString(s[i+1:])
+			x := s[i+1 : i+1+size]
+			if x == "'" {
+				parts = append(parts, &syntax.DblQuoted{Left: lit.ValuePos, Right: lit.ValuePos,
+					Parts: []syntax.WordPart{&syntax.Lit{ValuePos: lit.ValuePos, ValueEnd: lit.ValuePos, Value: x}}})
+			} else {
+				parts = append(parts, &syntax.SglQuoted{Left: lit.ValuePos, Right: lit.ValuePos, Value: x})
+			}
+			s = s[i+1+size:]
+			changed = true
+		}
+		if s != "" {
+			parts = append(parts, &syntax.Lit{ValuePos: lit.ValuePos, ValueEnd: lit.ValueEnd, Value: s})
+		}
+	}
+	if changed {
+		w.Parts = parts
+	}
+}
+
+// quotePatternParts fixes the pattern of ${x#pat} (and ##, %, %%): the
+// interpreter matches the quoted parts of it as patterns too, where bash
+// matches them literally (${path#"$dir/"} failed for a dir with [, *, ?
+// or \ in its name). A quoted part that is literal text becomes that text
+// with the pattern characters escaped; one with expansions becomes
+// $(__hookinit_qm "..."), which prints its value so escaped.
+func quotePatternParts(w *syntax.Word) {
+	for i, p := range w.Parts {
+		switch p := p.(type) {
+		case *syntax.SglQuoted:
+			if !p.Dollar {
+				w.Parts[i] = &syntax.Lit{ValuePos: p.Left, ValueEnd: p.Right, Value: pattern.QuoteMeta(p.Value, 0)}
+			}
+		case *syntax.DblQuoted:
+			if text, ok := dqLiteral(p); ok {
+				w.Parts[i] = &syntax.Lit{ValuePos: p.Left, ValueEnd: p.Right, Value: pattern.QuoteMeta(text, 0)}
+				continue
+			}
+			w.Parts[i] = &syntax.CmdSubst{Left: p.Left, Right: p.Right, Stmts: []*syntax.Stmt{
+				callStmt(litWord(cmdQuoteMeta), &syntax.Word{Parts: []syntax.WordPart{p}}),
+			}}
+		}
+	}
+}
+
+// dqLiteral returns the text of a "..." that holds no expansion.
+func dqLiteral(dq *syntax.DblQuoted) (string, bool) {
+	var b strings.Builder
+	for _, p := range dq.Parts {
+		lit, ok := p.(*syntax.Lit)
+		if !ok {
+			return "", false
+		}
+		s := lit.Value
+		for i := 0; i < len(s); i++ {
+			if s[i] == '\\' && i+1 < len(s) && strings.IndexByte("\\$`\"", s[i+1]) >= 0 {
+				i++
+			}
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String(), true
+}
+
+func inDblQuoted(stack []syntax.Node) bool {
+	for _, n := range stack {
+		if _, ok := n.(*syntax.DblQuoted); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // markAssign is name=1, a marker the handlers see in the environment.
@@ -1105,7 +1228,7 @@ func needsRewrite(f *syntax.File, entry bool) bool {
 		case *syntax.CmdSubst:
 			found = true
 		case *syntax.ParamExp:
-			found = found || n.Param != nil && n.Param.Value == "!" && !n.Excl
+			found = found || n.Param != nil && n.Param.Value == "!" && !n.Excl || n.Exp != nil
 		case *syntax.Subshell, *syntax.ProcSubst:
 			found = found || entry
 		case *syntax.BinaryCmd:
@@ -1114,6 +1237,8 @@ func needsRewrite(f *syntax.File, entry bool) bool {
 			found = true
 		case *syntax.FuncDecl:
 			found = true // its name is recorded
+		case *syntax.Lit:
+			found = found || strings.Contains(n.Value, `\`) // see unescapeLits
 		}
 		return !found
 	})
