@@ -321,6 +321,57 @@ echo not reached
 	}
 }
 
+// TestScriptTrapDeferred: a trapped TERM while the script runs a
+// foreground command: as with bash as PID 1, the command is not signalled,
+// the action runs once it is over (with its status in $?), and the script
+// goes on after an action that does not exit.
+func TestScriptTrapDeferred(t *testing.T) {
+	run := func(t *testing.T, withHookinit bool) string {
+		dir := t.TempDir()
+		rec := newRecorder(t)
+		script := scriptFile(t, fmt.Sprintf(`trap 'echo "trap ran, status $?"' TERM
+%s -exit-on USR1 &
+pid=$!
+sh -c 'touch %s/started; while [ ! -e %s/go ]; do sleep 0.02; done; exit 5'
+echo "after the command: $?"
+kill -USR1 "$pid"; wait "$pid"
+echo "end"
+`, strings.Join(rec.argv(), " "), dir, dir))
+		var r *instance
+		if withHookinit {
+			r = start(t, pid1, "--script", script)
+		} else {
+			r = startArgv(t, pid1, opts{}, "unshare", "--pid", "--fork", "--mount-proc", "--kill-child", "bash", script)
+		}
+		rec.waitReady(t)
+		waitFor(t, 10*time.Second, "the command", func() bool { _, err := os.Stat(filepath.Join(dir, "started")); return err == nil })
+		var pid int
+		waitFor(t, 5*time.Second, "the shell", func() bool {
+			for _, comm := range []string{"hookinit", "bash"} {
+				if p, ok := findBelow(r.cmd.Process.Pid, comm); ok {
+					pid = p.pid
+					return true
+				}
+			}
+			return false
+		})
+		if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(200 * time.Millisecond)
+		touch(t, filepath.Join(dir, "go"))
+		code := r.wait(10 * time.Second)
+		return fmt.Sprintf("exit %d, the job got %s, stdout:\n%s", code, sigNames(rec.signals()), r.stdout.String())
+	}
+	want := run(t, false)
+	if got := run(t, true); got != want {
+		t.Errorf("hookinit: %s\nbash as PID 1: %s", got, want)
+	}
+	if !strings.Contains(want, "trap ran, status 5\nafter the command: 5\n") {
+		t.Errorf("bash did not do what the test expects: %s", want)
+	}
+}
+
 // TestScriptEndsWithoutExec: a script that does not exec decides the exit
 // code, after its EXIT trap.
 func TestScriptEndsWithoutExec(t *testing.T) {
