@@ -55,6 +55,7 @@ const (
 	cmdSave0     = privPrefix + "save0"     // __hookinit_st=0, keeping $?
 	cmdRet       = privPrefix + "ret"       // ret N: exits with N
 	cmdQuoteMeta = privPrefix + "qm"        // qm TEXT: prints TEXT with pattern characters escaped
+	cmdWaitNext  = privPrefix + "waitnext"  // waitnext gN...: wait -n
 	cmdSrcPop    = privPrefix + "srcpop"    // srcpop STATUS: "." ended with STATUS
 	cmdDot       = privPrefix + "dot"       // dot PATH ARG...: the "." builtin, as it is
 
@@ -162,7 +163,7 @@ func (h *hookRun) rewriteCall(ctx context.Context, hc interp.HandlerContext, arg
 	case cmdBg:
 		return keepStatus(hc, h.bgStart(rest)), nil
 	case cmdBgJob:
-		return keepStatus(hc, varJob+"="+hc.Env.Get(varNextJob).String()+"; trap "+cmdBgExit+" EXIT"), nil
+		return keepStatus(hc, newCopy(hc)+varJob+"="+hc.Env.Get(varNextJob).String()+"; trap "+cmdBgExit+" EXIT"), nil
 	case cmdBgEnd:
 		return h.bgEnd(hc, rest), nil
 	case cmdBgExit:
@@ -189,16 +190,13 @@ func (h *hookRun) rewriteCall(ctx context.Context, hc interp.HandlerContext, arg
 	case cmdCmdSubst:
 		// bash clears -e in $(...) unless inherit_errexit is set; the
 		// embedded shell always keeps it.
-		code := "set +e"
+		code := newCopy(hc) + "set +e"
 		if hc.Env.Get(varInheritErrx).String() != "" {
-			code = ":"
-		}
-		if h.script {
-			code += "; " + varSub + "=1"
+			code = newCopy(hc) + ":"
 		}
 		return keepStatus(hc, code), nil
 	case cmdSub:
-		return keepStatus(hc, varSub+"=1"), nil
+		return keepStatus(hc, newCopy(hc)+":"), nil
 	case cmdSave0:
 		return keepStatus(hc, varStatus+"=0"), nil
 	case "kill":
@@ -416,7 +414,7 @@ var builtinFlags = map[string]struct{ plain, valued string }{
 	"read":      {"rsa", "pd"},
 	"mapfile":   {"t", "d"},
 	"readarray": {"t", "d"},
-	"wait":      {},
+	"wait":      {"n", ""},
 	"type":      {"tpP", ""},
 	"command":   {"v", ""},
 	"cd":        {},
@@ -1030,10 +1028,19 @@ func (h *hookRun) wait(hc interp.HandlerContext, args []string) ([]string, error
 	if msg := unsupportedCall(append([]string{"wait"}, args...)); msg != "" {
 		return nil, h.refuse(hc, msg)
 	}
-	if len(args) > 0 && args[0] == "--" {
+	next := false
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		next = next || args[0] != "--"
+		stop := args[0] == "--"
 		args = args[1:]
+		if stop {
+			break
+		}
 	}
 	out := []string{"wait"}
+	if next {
+		out[0] = cmdWaitNext
+	}
 	for _, a := range args {
 		switch {
 		case strings.HasPrefix(a, "%"):
@@ -1050,6 +1057,19 @@ func (h *hookRun) wait(hc interp.HandlerContext, args []string) ([]string, error
 			a = g
 		}
 		out = append(out, a)
+	}
+	if !next {
+		h.markReported(hc, out[1:])
+	}
+	if next {
+		if len(args) == 0 {
+			// Every job this shell started (the next one to end counts).
+			n, _ := strconv.Atoi(hc.Env.Get(varNJobs).String())
+			for i := 1; i <= n; i++ {
+				out = append(out, hc.Env.Get(varPctPrefix+strconv.Itoa(i)).String())
+			}
+		}
+		return out, nil
 	}
 	if h.isMain(hc) {
 		h.mu.Lock()
@@ -1304,6 +1324,8 @@ func (h *hookRun) builtinCall(ctx context.Context, hc interp.HandlerContext, arg
 		return nil, true
 	case cmdWait:
 		return h.waitCmd(ctx, hc, args[1:]), true
+	case cmdWaitNext:
+		return h.waitNext(ctx, hc, args[1:]), true
 	}
 	if strings.HasPrefix(args[0], privPrefix) {
 		return fmt.Errorf("hooks: internal command %s used out of place", args[0]), true
@@ -1488,13 +1510,50 @@ func (h *hookRun) bgEnd(hc interp.HandlerContext, args []string) []string {
 		varNJobs, strconv.Itoa(n), varBang, bang)...)
 }
 
+// newCopy is the code a copy of the shell starts with: it has no jobs
+// (the interpreter numbers their gN afresh in it), and it is marked as a
+// copy (see isMain).
+func newCopy(hc interp.HandlerContext) string {
+	names := []string{varNJobs, varPctCur}
+	for name := range hc.Env.Each {
+		if strings.HasPrefix(name, varPctPrefix) || strings.HasPrefix(name, varBgPrefix) || strings.HasPrefix(name, varPidPrefix) {
+			names = append(names, name)
+		}
+	}
+	return "unset " + strings.Join(names, " ") + "; " + varSub + "=1; "
+}
+
+// markReported notes that a wait collects the status of jobs, which
+// wait -n then leaves out: those named (gN ids), or with none, as bash
+// does, the jobs of this shell that are still running (one that ended
+// before a bare wait is still there for wait -n).
+func (h *hookRun) markReported(hc interp.HandlerContext, ids []string) {
+	running := len(ids) == 0
+	if running {
+		n, _ := strconv.Atoi(hc.Env.Get(varNJobs).String())
+		for i := 1; i <= n; i++ {
+			ids = append(ids, hc.Env.Get(varPctPrefix+strconv.Itoa(i)).String())
+		}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, g := range ids {
+		if strings.HasPrefix(g, "g") {
+			if j := h.jobs[hc.Env.Get(varBgPrefix+g[1:]).String()]; j != nil && !(running && j.done) {
+				j.reported = true
+			}
+		}
+	}
+}
+
 // job is one & job of a script: the process groups it started and whether
 // it is over or was killed.
 type job struct {
-	pgids  map[int]bool
-	done   bool
-	doneCh chan struct{} // closed when done
-	killed syscall.Signal
+	pgids    map[int]bool
+	done     bool
+	doneCh   chan struct{} // closed when done
+	reported bool          // a wait collected its status (see waitNext)
+	killed   syscall.Signal
 	// For $!: phase 1 once the job's one command is being run; pid is its
 	// process, or 0 when it is none (pidSet, pidReady closed: known).
 	phase    int

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"reflect"
 	"runtime"
 	"slices"
 	"strconv"
@@ -509,4 +510,60 @@ func (h *hookRun) waitCmd(ctx context.Context, hc interp.HandlerContext, args []
 		}
 	}
 	return hc.Builtin(ctx, append([]string{"wait"}, args...))
+}
+
+// waitNext is wait -n: it returns the status of the first of the jobs
+// (gN ids) that ended and was not waited for yet, as bash 5.2 does in a
+// script, else waits for the next one to end; 127 when there is none. In
+// the main shell of an entrypoint, a trapped signal ends it with 128+n.
+func (h *hookRun) waitNext(ctx context.Context, hc interp.HandlerContext, ids []string) error {
+	type cand struct {
+		g string
+		j *job
+	}
+	var cands []cand
+	h.mu.Lock()
+	for _, g := range ids {
+		if !strings.HasPrefix(g, "g") {
+			continue
+		}
+		if j := h.jobs[hc.Env.Get(varBgPrefix+g[1:]).String()]; j != nil && !j.reported {
+			cands = append(cands, cand{g, j})
+		}
+	}
+	h.mu.Unlock()
+	if len(cands) == 0 {
+		return exitStatus(127)
+	}
+	main := h.isMain(hc)
+	for {
+		h.mu.Lock()
+		if main && len(h.scr.pending) > 0 && !h.scr.inTrap {
+			sig := h.scr.pending[0]
+			h.mu.Unlock()
+			return exitStatus(128 + int(sig))
+		}
+		for _, c := range cands {
+			if c.j.done {
+				c.j.reported = true
+				h.mu.Unlock()
+				return hc.Builtin(ctx, []string{"wait", c.g})
+			}
+		}
+		wake := h.scr.wake
+		stopping := h.stopping
+		h.mu.Unlock()
+		if stopping {
+			return h.stoppingErr()
+		}
+		cases := make([]reflect.SelectCase, 0, len(cands)+2)
+		for _, c := range cands {
+			cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(c.j.doneCh)})
+		}
+		cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(ctx.Done())})
+		if wake != nil {
+			cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(wake)})
+		}
+		reflect.Select(cases)
+	}
 }

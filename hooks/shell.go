@@ -771,12 +771,13 @@ type prep struct {
 //   - compound commands keep their status without tripping set -e (see
 //     fixStatus).
 //
-// For a --script entrypoint (entry), code that runs in a copy of the shell
-// (( ), $( ), <( ), the elements of a pipeline) first sets a private
-// variable, which tells the handlers that an exec there is local and a
-// signal trap cannot be set there; and a command with redirections of its
-// own is marked, so that a pending signal trap runs before the
-// redirections rather than into them (see runPendingTraps).
+// Code that runs in a copy of the shell (( ), $( ), <( ), the elements of
+// a pipeline, & jobs) starts with a command that empties the job table
+// (a copy has no jobs) and sets a private variable, which tells the
+// handlers of a --script entrypoint that an exec there is local and a
+// signal trap cannot be set there. In an entrypoint (entry), a command
+// with redirections of its own is marked, so that a pending signal trap
+// runs before the redirections rather than into them (see checkpoints).
 func (s *Shell) prepare(f *syntax.File, o prep) {
 	mode, entry := o.mode, o.entry
 	if o.top {
@@ -805,7 +806,7 @@ func (s *Shell) prepare(f *syntax.File, o prep) {
 			n.Stmts = checkpoints(fixStatus(n.Stmts), entry)
 		case *syntax.Subshell:
 			n.Stmts = fixStatus(n.Stmts)
-			if entry && !skip[n] {
+			if !skip[n] {
 				n.Stmts = append([]*syntax.Stmt{keepStmt(cmdSub)}, n.Stmts...)
 				skip[n] = true
 			}
@@ -819,7 +820,7 @@ func (s *Shell) prepare(f *syntax.File, o prep) {
 			n.Stmts = checkpoints(fixStatus(n.Stmts), entry)
 		case *syntax.ProcSubst:
 			n.Stmts = fixStatus(n.Stmts)
-			if entry && !skip[n] {
+			if !skip[n] {
 				n.Stmts = append([]*syntax.Stmt{keepStmt(cmdSub)}, n.Stmts...)
 				skip[n] = true
 			}
@@ -881,7 +882,7 @@ func (s *Shell) prepare(f *syntax.File, o prep) {
 				if _, ok := n.Y.Cmd.(*syntax.Subshell); !ok {
 					n.Y = &syntax.Stmt{Cmd: &syntax.Subshell{Stmts: []*syntax.Stmt{n.Y}}}
 				}
-				if entry && !skip[n] {
+				if !skip[n] {
 					// The left side runs in a copy of the shell: mark it.
 					n.X = &syntax.Stmt{Cmd: &syntax.Block{Stmts: []*syntax.Stmt{keepStmt(cmdSub), n.X}}}
 					skip[n] = true

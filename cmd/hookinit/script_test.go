@@ -372,6 +372,23 @@ echo "end"
 	}
 }
 
+// TestScriptWaitAny is Docker's example of a container that runs two
+// processes: start both, wait -n, exit with the status of the first to
+// end. The container exits with it, and the other process is stopped.
+func TestScriptWaitAny(t *testing.T) {
+	rec := newRecorder(t)
+	script := scriptFile(t, strings.Join(rec.argv("-exit-on", "TERM"), " ")+` &
+sh -c 'sleep 0.3; exit 3' &
+wait -n
+exit $?
+`)
+	r := start(t, pid1, "--script", script)
+	rec.waitReady(t)
+	if code := r.wait(10 * time.Second); code != 3 || sigNames(rec.signals()) != "[SIGTERM]" {
+		t.Errorf("exit %d; the other process got %s; stderr %q", code, sigNames(rec.signals()), r.stderr.String())
+	}
+}
+
 // TestScriptEndsWithoutExec: a script that does not exec decides the exit
 // code, after its EXIT trap.
 func TestScriptEndsWithoutExec(t *testing.T) {
