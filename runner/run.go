@@ -85,9 +85,9 @@ func (c *container) run() int {
 		c.stopAll()
 		return code
 	}
-	// Later, so that it costs neither the app's start nor a short run.
-	hooksRan := len(plan.Runnable(hooks.PreStart)) > 0
-	time.AfterFunc(time.Second, func() { trimMemory(hooksRan) })
+	// Beside the app's start rather than in its way; not later either,
+	// or the collection would wake an idle hookinit up.
+	go trimMemory(len(plan.Runnable(hooks.PreStart)) > 0)
 	c.startPostStart(plan)
 	code = c.supervise()
 	c.stopAll()
