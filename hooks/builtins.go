@@ -222,8 +222,8 @@ func (h *hookRun) rewriteCall(ctx context.Context, hc interp.HandlerContext, arg
 		if msg := unsupportedCall(append([]string{"read"}, rest...)); msg != "" {
 			return nil, h.refuse(hc, msg)
 		}
-		if o, ok, _ := parseReadD(rest); ok {
-			return h.readD(ctx, hc, o), nil
+		if cmd, ok := h.read(ctx, hc, rest); ok {
+			return cmd, nil
 		}
 		return append([]string{"read"}, readArgs(hc, rest)...), nil
 	case "printf":
@@ -249,6 +249,19 @@ func (h *hookRun) rewriteCall(ctx context.Context, hc interp.HandlerContext, arg
 			return append([]string{cmdHandoff}, rest...), nil
 		}
 		return append([]string{name}, rest...), nil
+	case "[", "test":
+		ex := rest
+		if name == "[" && len(ex) > 0 && ex[len(ex)-1] == "]" {
+			ex = ex[:len(ex)-1]
+		}
+		if len(ex) == 3 && (ex[1] == "<" || ex[1] == ">") {
+			// The interpreter's test has no < and >; bash's compares
+			// bytes.
+			if ex[1] == "<" && ex[0] < ex[2] || ex[1] == ">" && ex[0] > ex[2] {
+				return []string{"true"}, nil
+			}
+			return []string{"false"}, nil
+		}
 	case ".", "source":
 		return h.source(hc, name, rest)
 	case "eval":
@@ -366,16 +379,9 @@ func unsupportedCall(args []string) string {
 		if name == "cd" && len(rest) > 0 && rest[0] == "-" {
 			return "" // cd -: back to $OLDPWD
 		}
-		if msg := flagsProblem(name, rest, f.plain, f.valued); msg != "" || name != "read" {
-			return msg
-		}
+		return flagsProblem(name, rest, f.plain, f.valued)
 	}
 	switch name {
-	case "read":
-		if !slices.Contains(rest, unknownArg) {
-			_, _, msg := parseReadD(rest)
-			return msg
-		}
 	case "set":
 		_, msg := filterSetArgs(rest)
 		return msg

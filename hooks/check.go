@@ -356,6 +356,21 @@ func (c *checker) paramExp(p *syntax.ParamExp) {
 	if name == "-" {
 		c.report(p.Pos(), "$- differs in the embedded shell (it lacks bash's default flags h and B)")
 	}
+	if (name == "@" || name == "*") && p.Exp != nil {
+		switch p.Exp.Op {
+		case syntax.DefaultUnset, syntax.DefaultUnsetOrNull, syntax.AlternateUnset, syntax.AlternateUnsetOrNull,
+			syntax.ErrorUnset, syntax.ErrorUnsetOrNull, syntax.AssignUnset, syntax.AssignUnsetOrNull:
+			c.report(p.Pos(), "${%s%s...} is not supported by the embedded shell (it expands differently); test $# instead", name, p.Exp.Op)
+		}
+	}
+	if p.Repl != nil && p.Repl.With != nil {
+		for _, wp := range p.Repl.With.Parts {
+			if lit, ok := wp.(*syntax.Lit); ok && unescapedAmp(lit.Value) {
+				c.report(p.Pos(), "& in the replacement of ${%s/.../...} is not supported by the embedded shell (bash puts the matched text there); write \\& for a literal &", name)
+				break
+			}
+		}
+	}
 	if p.Repl != nil && p.Repl.Orig != nil {
 		if s, _ := wordPrefixLit(p.Repl.Orig); strings.HasPrefix(s, "#") || strings.HasPrefix(s, "%") {
 			c.report(p.Pos(), "${%s/%c...}: anchored replacement is not supported by the embedded shell (it looks for a literal %c)", name, s[0], s[0])
@@ -376,6 +391,19 @@ func (c *checker) paramExp(p *syntax.ParamExp) {
 			}
 		}
 	}
+}
+
+// unescapedAmp reports whether s has an & that no backslash escapes.
+func unescapedAmp(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '&':
+			return true
+		}
+	}
+	return false
 }
 
 // declFlags returns the option letters given to declare/local/typeset/...

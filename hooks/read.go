@@ -13,26 +13,29 @@ import (
 	"mvdan.cc/sh/v3/interp"
 )
 
-// read -d DELIM: the interpreter's read stops at a newline only. With -r
-// (no backslash processing), hookinit reads up to the delimiter itself and
-// assigns the variables as bash's read does (builtins/read.def), as in
-// `read -r -d '' sql <<-EOSQL || true` of the mysql and mariadb entrypoints
-// or `find ... -print0 | while IFS= read -r -d '' f`. Without -r, -d is
-// refused.
+// The read builtin. The interpreter's read splits a line into variables
+// differently from bash when IFS has characters other than white space
+// (IFS=, read -r a b c <<< "a,,c" gave b=c), and has no -d. hookinit
+// reads the input itself and assigns the variables as bash's read does
+// (builtins/read.def): -r or backslash processing, -d DELIM (read -r -d ''
+// sql <<-EOSQL of the mysql and mariadb entrypoints, find -print0 loops),
+// -a, -p, REPLY, the exit status. The interpreter's read is left only
+// -s on a terminal (it reads a password without echo).
 
-// readOpts is a read command with -d, parsed.
+// readOpts is a read command, parsed.
 type readOpts struct {
-	delim  byte
-	array  string // -a NAME
-	prompt string // -p PROMPT
-	silent bool   // -s
+	raw    bool // -r
+	delim  byte // -d, '\n' by default
+	array  string
+	prompt string
+	silent bool
 	names  []string
 }
 
-// parseReadD parses read's arguments when they have -d; ok is false
-// without -d (the interpreter's read runs).
-func parseReadD(args []string) (o readOpts, ok bool, msg string) {
-	raw := false
+// parseRead parses read's arguments; ok is false for an option hookinit
+// does not implement (the checks refuse it).
+func parseRead(args []string) (o readOpts, ok bool) {
+	o.delim = '\n'
 	i := 0
 	for ; i < len(args); i++ {
 		a := args[i]
@@ -46,21 +49,20 @@ func parseReadD(args []string) (o readOpts, ok bool, msg string) {
 		for j := 1; j < len(a); j++ {
 			switch c := a[j]; c {
 			case 'r':
-				raw = true
+				o.raw = true
 			case 's':
 				o.silent = true
 			case 'd', 'a', 'p':
 				v := a[j+1:]
 				if v == "" {
 					if i+1 >= len(args) {
-						return o, false, fmt.Sprintf("read: -%c: option requires an argument", c)
+						return o, false
 					}
 					i++
 					v = args[i]
 				}
 				switch c {
 				case 'd':
-					ok = true
 					o.delim = 0
 					if v != "" {
 						o.delim = v[0]
@@ -72,39 +74,41 @@ func parseReadD(args []string) (o readOpts, ok bool, msg string) {
 				}
 				j = len(a)
 			default:
-				return o, false, "" // refused by the checks
+				return o, false
 			}
 		}
 	}
 	o.names = args[i:]
-	if ok && !raw {
-		return o, false, "read -d without -r is not supported by the embedded shell"
-	}
-	return o, ok, ""
+	return o, true
 }
 
 var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// readD runs read -r -d: it reads standard input up to the delimiter and
-// returns the command that assigns the variables and ends with read's
-// status (1 when the input ended first).
-func (h *hookRun) readD(ctx context.Context, hc interp.HandlerContext, o readOpts) []string {
+// read runs the read builtin: it reads standard input up to the delimiter
+// and returns the command that assigns the variables and ends with read's
+// status (1 when the input ended first). ok is false when the
+// interpreter's read is to run instead.
+func (h *hookRun) read(ctx context.Context, hc interp.HandlerContext, args []string) (cmd []string, ok bool) {
+	o, ok := parseRead(args)
+	if !ok {
+		return nil, false
+	}
 	for _, n := range append(o.names, o.array) {
 		if n != "" && !identifier.MatchString(n) {
-			return fail(1, "read: `"+n+"': not a valid identifier")
+			return fail(1, "read: `"+n+"': not a valid identifier"), true
 		}
 	}
 	in, _ := hc.Stdin.(*os.File)
 	if in == nil {
-		return fail(1, "read: read error: 0: Bad file descriptor")
+		return fail(1, "read: read error: 0: Bad file descriptor"), true
 	}
 	if isTerminal(in) {
 		if o.silent {
-			return fail(2, "read -s -d on a terminal is not supported by the embedded shell")
+			return nil, false // the interpreter reads without echo
 		}
 		fmt.Fprint(hc.Stderr, o.prompt)
 	}
-	data, found, err := readUntil(ctx, in, o.delim)
+	data, esc, found, err := readInput(ctx, in, o.delim, o.raw)
 	status := "0"
 	if !found {
 		status = "1"
@@ -116,11 +120,12 @@ func (h *hookRun) readD(ctx context.Context, hc interp.HandlerContext, o readOpt
 	if v := hc.Env.Get("IFS"); v.IsSet() {
 		ifs = v.String()
 	}
+	sp := splitter{s: data, esc: esc, ifs: ifs}
 	var code strings.Builder
 	switch {
 	case o.array != "":
 		code.WriteString(o.array + "=(")
-		for i, f := range ifsFields(data, ifs) {
+		for i, f := range sp.fields() {
 			if i > 0 {
 				code.WriteByte(' ')
 			}
@@ -128,133 +133,152 @@ func (h *hookRun) readD(ctx context.Context, hc interp.HandlerContext, o readOpt
 		}
 		code.WriteString(")")
 	case len(o.names) == 0:
-		code.WriteString("REPLY=" + shellQuote(data))
+		code.WriteString("REPLY=" + shellQuote(string(data)))
 	default:
-		for i, v := range readSplit(data, ifs, len(o.names)) {
+		for i, v := range sp.split(len(o.names)) {
 			if i > 0 {
 				code.WriteByte(' ')
 			}
 			code.WriteString(o.names[i] + "=" + shellQuote(v))
 		}
 	}
-	return []string{"eval", code.String() + "; " + cmdRet + " " + status}
+	return []string{"eval", code.String() + "; " + cmdRet + " " + status}, true
 }
 
-// readUntil reads f a byte at a time (what follows the delimiter is
-// left for the next reader) up to delim, which is not returned; found is
-// false when the input ended first. A cancelled ctx ends a read waiting
-// on a pipe.
-func readUntil(ctx context.Context, f *os.File, delim byte) (string, bool, error) {
+// readInput reads f a byte at a time (what follows the delimiter is left
+// for the next reader) up to delim, which is not returned; found is false
+// when the input ended first. Without raw, a backslash escapes the next
+// character (esc marks it: it is no separator) and a backslash-newline is
+// dropped. A cancelled ctx ends a read waiting on a pipe.
+func readInput(ctx context.Context, f *os.File, delim byte, raw bool) (data []byte, esc []bool, found bool, err error) {
 	stop := context.AfterFunc(ctx, func() { _ = f.SetReadDeadline(time.Now()) })
 	defer func() {
 		if !stop() {
 			_ = f.SetReadDeadline(time.Time{})
 		}
 	}()
-	var b []byte
 	var one [1]byte
+	escaped := false
 	for {
 		n, err := f.Read(one[:])
 		if n == 1 {
-			if one[0] == delim {
-				return string(b), true, nil
+			c := one[0]
+			switch {
+			case escaped:
+				escaped = false
+				if c != '\n' {
+					data = append(data, c)
+					esc = append(esc, true)
+				}
+			case !raw && c == '\\':
+				escaped = true
+			case c == delim:
+				return data, esc, true, nil
+			default:
+				data = append(data, c)
+				esc = append(esc, false)
 			}
-			b = append(b, one[0])
 		}
 		if err != nil {
-			return string(b), false, err
+			return data, esc, false, err
 		}
 	}
 }
 
-// isIFSWhite reports whether c is IFS white space: a space, tab or
-// newline that is in ifs.
-func isIFSWhite(c byte, ifs string) bool {
-	return (c == ' ' || c == '\t' || c == '\n') && strings.IndexByte(ifs, c) >= 0
+// splitter splits read's input as bash does; esc marks the characters a
+// backslash escaped, which are never separators.
+type splitter struct {
+	s   []byte
+	esc []bool
+	ifs string
+	i   int
 }
 
-// readSplit assigns s to n variables as bash's read does: leading IFS
-// white space goes; each variable but the last takes a field; the last
-// takes what is left, without trailing IFS white space (or the one field
-// left, without its separator).
-func readSplit(s, ifs string, n int) []string {
+func (p *splitter) isIFS(i int) bool {
+	return !p.esc[i] && strings.IndexByte(p.ifs, p.s[i]) >= 0
+}
+
+// isWhite reports whether the character at i is IFS white space.
+func (p *splitter) isWhite(i int) bool {
+	c := p.s[i]
+	return (c == ' ' || c == '\t' || c == '\n') && p.isIFS(i)
+}
+
+func (p *splitter) skipWhite() {
+	for p.i < len(p.s) && p.isWhite(p.i) {
+		p.i++
+	}
+}
+
+// word takes the next field (bash's get_word_from_string): IFS white
+// space before it goes, then the field up to an IFS character, then its
+// separator (IFS white space around at most one other IFS character). ok
+// is false when only IFS white space is left.
+func (p *splitter) word() (string, bool) {
+	p.skipWhite()
+	if p.i == len(p.s) {
+		return "", false
+	}
+	start := p.i
+	for p.i < len(p.s) && !p.isIFS(p.i) {
+		p.i++
+	}
+	w := string(p.s[start:p.i])
+	whitesep := p.i < len(p.s) && p.isWhite(p.i)
+	if p.i < len(p.s) {
+		p.i++
+	}
+	p.skipWhite()
+	if p.i < len(p.s) && whitesep && p.isIFS(p.i) && !p.isWhite(p.i) {
+		p.i++
+		p.skipWhite()
+	}
+	return w, true
+}
+
+// split assigns the input to n variables: each but the last takes a field;
+// the last takes the one field left without its separator, or all that is
+// left without trailing IFS white space.
+func (p *splitter) split(n int) []string {
 	out := make([]string, n)
-	if ifs == "" {
-		out[0] = s // no splitting: the others are empty
+	if p.ifs == "" {
+		out[0] = string(p.s) // no splitting: the others are empty
 		return out
 	}
-	i := 0
-	for i < len(s) && isIFSWhite(s[i], ifs) {
-		i++
+	p.skipWhite()
+	for k := 0; k < n-1 && p.i < len(p.s); k++ {
+		out[k], _ = p.word()
 	}
-	s = s[i:]
-	for k := 0; k < n-1; k++ {
-		if s == "" {
-			break
-		}
-		var w string
-		w, s, _ = ifsWord(s, ifs)
-		out[k] = w
+	if p.i == len(p.s) {
+		return out
 	}
-	if s != "" {
-		if w, rest, ok := ifsWord(s, ifs); ok && rest == "" {
-			out[n-1] = w
-		} else {
-			out[n-1] = strings.TrimRightFunc(s, func(r rune) bool { return r < 0x80 && isIFSWhite(byte(r), ifs) })
-		}
+	rest := p.i
+	if w, ok := p.word(); ok && p.i == len(p.s) {
+		out[n-1] = w
+		return out
 	}
+	end := len(p.s)
+	for end > rest && p.isWhite(end-1) {
+		end--
+	}
+	out[n-1] = string(p.s[rest:end])
 	return out
 }
 
-// ifsWord takes the first field of s (bash's get_word_from_string): IFS
-// white space before it goes, then the field up to an IFS character, then
-// its separator (IFS white space around at most one other IFS character).
-// ok is false when s holds nothing but IFS white space.
-func ifsWord(s, ifs string) (word, rest string, ok bool) {
-	i := 0
-	for i < len(s) && isIFSWhite(s[i], ifs) {
-		i++
-	}
-	if i == len(s) {
-		return "", "", false
-	}
-	s = s[i:]
-	j := 0
-	for j < len(s) && strings.IndexByte(ifs, s[j]) < 0 {
-		j++
-	}
-	word = s[:j]
-	whitesep := j < len(s) && isIFSWhite(s[j], ifs)
-	if j < len(s) {
-		j++
-	}
-	for j < len(s) && isIFSWhite(s[j], ifs) {
-		j++
-	}
-	if j < len(s) && whitesep && strings.IndexByte(ifs, s[j]) >= 0 && !isIFSWhite(s[j], ifs) {
-		j++
-		for j < len(s) && isIFSWhite(s[j], ifs) {
-			j++
-		}
-	}
-	return word, s[j:], true
-}
-
-// ifsFields splits s into all its fields, as read -a does.
-func ifsFields(s, ifs string) []string {
-	if ifs == "" {
-		if s == "" {
+// fields splits the whole input, as read -a does.
+func (p *splitter) fields() []string {
+	if p.ifs == "" {
+		if len(p.s) == 0 {
 			return nil
 		}
-		return []string{s}
+		return []string{string(p.s)}
 	}
 	var out []string
 	for {
-		w, rest, ok := ifsWord(s, ifs)
+		w, ok := p.word()
 		if !ok {
 			return out
 		}
 		out = append(out, w)
-		s = rest
 	}
 }

@@ -851,6 +851,11 @@ func (s *Shell) prepare(f *syntax.File, o prep) {
 					quotePatternParts(n.Exp.Word)
 				}
 			}
+			if n.Repl != nil {
+				// bash drops the backslash of \X in the replacement, also
+				// within "..."; the interpreter kept it.
+				unescapeLits(n.Repl.With)
+			}
 			switch {
 			case n.Param.Value == "!" && !n.Excl:
 				n.Param = &syntax.Lit{ValuePos: n.Param.ValuePos, ValueEnd: n.Param.ValueEnd, Value: varBang}

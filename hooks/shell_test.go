@@ -439,7 +439,7 @@ func TestRefusals(t *testing.T) {
 		t.Errorf("set -E: code %d err %v output %q", code, err, out())
 	}
 	// A sourced file is checked when it is sourced.
-	writeHook(t, dir, "lib.sh", "read -d '' x\n")
+	writeHook(t, dir, "lib.sh", "read -t 1 x\n")
 	code, err = runScript(t, sh, dir, "src.sh", ". ./lib.sh\necho not reached\n", Interpret)
 	if code != 2 || !errors.As(err, &ue) || strings.Contains(out(), "not reached") {
 		t.Errorf("source: code %d err %v output %q", code, err, out())
