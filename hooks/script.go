@@ -29,13 +29,24 @@ import (
 //     $( ), a pipeline or a & job runs CMD there, as in bash.
 //   - The script reads hookinit's standard input; its & jobs read
 //     /dev/null (a shell without job control does that).
-//   - Its own shell may trap signals (trap ACTION TERM INT ...): see
-//     Shell.Signal for what a trapped signal does; an untrapped one is
-//     relayed to the script's processes.
+//   - Its own shell may trap HUP, INT, QUIT, USR1, USR2, ALRM, TERM and
+//     WINCH (trap cleanup EXIT INT TERM is common). A trapped signal goes
+//     to the script, as it goes to bash as PID 1 (docker stop signals PID
+//     1 only): its processes are not signalled, a wait returns 128+n at
+//     once, and the action runs before the next command, once the
+//     foreground command has ended; kill -SIG $$ gets there too. This was
+//     checked against bash 5.2 as PID 1 (cmd/hookinit TestScriptTrap*).
+//     An untrapped signal is relayed to the script's processes (where bash
+//     as PID 1 would ignore it: that is what makes docker stop work while
+//     the script runs a long command). Refused up front: trap '' SIG (the
+//     commands would not inherit the ignored signal) and a signal trap set
+//     in a copy of the shell (only the script's own shell gets signals).
+//   - On hookinit's terminal, the foreground command gets the terminal
+//     (see terminal).
 //
 // "Its own shell" (the main shell) is told from copies of it by private
-// variables: prepare marks ( ), $( ), <( ) and pipelines (varSub), and &
-// jobs carry their token (varJob).
+// variables: a copy (( ), $( ), <( ), an element of a pipeline, a & job)
+// starts by setting varSub, and & jobs carry their token (varJob).
 
 // Handoff is what a top-level `exec CMD ARG…` hands back: the app to start.
 type Handoff struct {
