@@ -428,7 +428,7 @@ func (c *cmdIO) started() {
 func (c *cmdIO) wait(ctx context.Context) {
 	done := make(chan struct{})
 	go func() {
-		c.copiers.Wait()
+		c.copiers.Wait() // reaper-safe: a sync.WaitGroup of output copiers, not a process
 		close(done)
 	}()
 	select {

@@ -650,7 +650,7 @@ func (h *hookRun) stop() {
 func (h *hookRun) waitStarts() {
 	h.mu.Lock()
 	for h.starting > 0 {
-		h.started.Wait()
+		h.started.Wait() // reaper-safe: a sync.WaitGroup of starts in progress, not a process
 	}
 	h.mu.Unlock()
 }
