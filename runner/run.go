@@ -58,10 +58,7 @@ func Run(cfg Config) int {
 }
 
 func (c *container) run() int {
-	if err := c.setup(); err != nil {
-		c.log.errorf("%v", err)
-		return 2
-	}
+	c.setup()
 	if c.cfg.Check {
 		return c.check()
 	}
@@ -116,7 +113,7 @@ func (c *container) startTheApp() (int, bool) {
 // setup makes hookinit a proper parent for everything below it: a child
 // subreaper when it is not PID 1, and out of the caller's directory so that
 // it holds no mount busy. Paths are made absolute first.
-func (c *container) setup() error {
+func (c *container) setup() {
 	cwd, err := os.Getwd()
 	if err != nil {
 		cwd = "/"
@@ -138,7 +135,6 @@ func (c *container) setup() error {
 	if err := os.Chdir("/"); err != nil {
 		c.log.debugf("chdir /: %v", err)
 	}
-	return nil
 }
 
 func absFrom(dir, p string) string {
