@@ -1510,10 +1510,29 @@ func (h *hookRun) bgEnd(hc interp.HandlerContext, args []string) []string {
 		}
 		h.mu.Unlock()
 	}
-	n, _ := strconv.Atoi(hc.Env.Get(varNJobs).String())
-	n++
+	n := h.nextJobNumber(hc)
 	return assign(append(pairs, varBgPrefix+g[1:], tok, varPctPrefix+strconv.Itoa(n), g, varPctCur, g,
 		varNJobs, strconv.Itoa(n), varBang, bang)...)
+}
+
+// nextJobNumber numbers a new & job as bash does: one more than the
+// highest job still in the table, so that %1 names the new job once the
+// first one was waited for (bash keeps an ended job until a wait collects
+// it).
+func (h *hookRun) nextJobNumber(hc interp.HandlerContext) int {
+	n, _ := strconv.Atoi(hc.Env.Get(varNJobs).String())
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for ; n > 0; n-- {
+		g := hc.Env.Get(varPctPrefix + strconv.Itoa(n)).String()
+		if !strings.HasPrefix(g, "g") {
+			continue
+		}
+		if j := h.jobs[hc.Env.Get(varBgPrefix+g[1:]).String()]; j == nil || !j.done || !j.reported {
+			break
+		}
+	}
+	return n + 1
 }
 
 // newCopy is the code a copy of the shell starts with: it has no jobs

@@ -195,6 +195,10 @@ type checker struct {
 	assoc map[string]bool
 	// stack holds the nodes enclosing the one being visited.
 	stack []syntax.Node
+	// exitTrap: the file sets an EXIT trap somewhere. In a hook, bash does
+	// not run it after `exec CMD`; the embedded shell, which runs CMD as a
+	// child and carries on, would.
+	exitTrap bool
 }
 
 func (c *checker) report(pos syntax.Pos, format string, args ...any) {
@@ -202,8 +206,17 @@ func (c *checker) report(pos syntax.Pos, format string, args ...any) {
 }
 
 func (c *checker) check(f *syntax.File) {
-	// First pass: which names are associative arrays.
+	// First pass: which names are associative arrays; is there an EXIT trap.
 	syntax.Walk(f, func(n syntax.Node) bool {
+		if ce, ok := n.(*syntax.CallExpr); ok && len(ce.Args) > 0 {
+			if name, _ := wordLit(ce.Args[0]); name == "trap" {
+				args := make([]string, len(ce.Args))
+				for i, w := range ce.Args {
+					args[i], _ = wordLit(w)
+				}
+				c.exitTrap = c.exitTrap || trapSetsExit(args)
+			}
+		}
 		if d, ok := n.(*syntax.DeclClause); ok {
 			if flags := declFlags(d); strings.Contains(flags, "A") {
 				for _, as := range d.Args {
@@ -491,6 +504,9 @@ func (c *checker) call(ce *syntax.CallExpr) {
 	case "exec":
 		if c.sourced && len(args) > 1 {
 			c.report(ce.Pos(), "exec in a sourced *.envsh hook would replace the whole entrypoint; the embedded shell cannot do that")
+		}
+		if c.mode == modeScript && !c.entry && !c.sourced && c.exitTrap && len(args) > 1 {
+			c.report(ce.Pos(), "exec CMD in a hook with an EXIT trap: bash does not run the trap after exec, the embedded shell would")
 		}
 	}
 }

@@ -353,6 +353,7 @@ func badInputs() []badInput {
 		{"file descriptor 3", file("10-bad.sh", "echo hi\n  exec 3>/dev/null\n"), "10-bad.sh:2:8: ", "file descriptor 3"},
 		{"printf precision", file("10-bad.sh", "printf '%.2f' 1\n"), "10-bad.sh:1:1: ", "precision"},
 		{"ulimit", file("10-bad.sh", "ulimit -n 10\n"), "10-bad.sh:1:1: ", "ulimit"},
+		{"exec with an EXIT trap", file("10-bad.sh", "trap 'echo bye' EXIT\nexec echo hi\n"), "10-bad.sh:2:1: ", "EXIT trap"},
 		{"read -t", file("10-bad.envsh", "read -t 1 v\n"), "10-bad.envsh:1:1: ", "read -t"},
 		{"closing stdout", file("10-bad.sh", "echo hi\nexec >&- 2>&-\n"), "10-bad.sh:2:6: ", "closing a file descriptor"},
 		{"named pipe", func(t *testing.T, root string) {
