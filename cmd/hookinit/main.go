@@ -1,3 +1,10 @@
+// hookinit's GOMAXPROCS is irrelevant (it idles), and the runtime's
+// periodic re-reading of the cgroup CPU limit runs on the sysmon thread:
+// under load on a cgroup v1 machine it crashed a test build with SIGSEGV in
+// the allocator (internal/runtime/cgroup.parseV1Number via
+// runtime.adjustCgroupGOMAXPROCS). A PID 1 does without it.
+//go:debug updatemaxprocs=0
+
 // Command hookinit is a container init: it runs the hooks of
 // /docker-entrypoint.d with an embedded shell, then starts the app as a
 // managed child while it, as PID 1, reaps every zombie and relays every
