@@ -727,7 +727,9 @@ func TestLogPrefix(t *testing.T) {
 
 // -v logs each hook as it starts and how it ended, in every phase; the
 // default verbosity says nothing about hooks that succeed and one line per
-// failure. (The app may look at the log before any hook created it: grep -s.)
+// failure. (The app may look at the log before any hook created it: grep -s;
+// once it saw the failing hook's line, it gives hookinit a moment to see
+// that hook end before the app's own exit stops everything.)
 func TestHookLogVerbosity(t *testing.T) {
 	t.Parallel()
 	root := hookRoot(t, map[string]string{
@@ -737,7 +739,7 @@ func TestHookLogVerbosity(t *testing.T) {
 		"background/10-bg.sh":   "# hookinit: restart=never\ntrue\n",
 		"background/20-fail.sh": "# hookinit: restart=never\n" + logLine("fail") + "\nexit 2\n",
 	})
-	app := sh(`i=0; until [ "$(grep -sc '^done\|^fail' "$HOOKINIT_TEST_LOG")" = 2 ]; do i=$((i+1)); [ $i -lt 1000 ] || exit 99; sleep 0.01; done`)
+	app := sh(`i=0; until [ "$(grep -sc '^done\|^fail' "$HOOKINIT_TEST_LOG")" = 2 ]; do i=$((i+1)); [ $i -lt 1000 ] || exit 99; sleep 0.01; done; sleep 0.5`)
 	fail := "hookinit: background hook " + root + "/background/20-fail.sh exited with 2\n"
 	t.Run("-v", func(t *testing.T) {
 		t.Parallel()
