@@ -34,6 +34,9 @@ type Reaper struct {
 
 	kick    chan struct{}
 	devnull int
+	// umask is hookinit's own, read once: forks that ask for it need not
+	// change the process-wide umask (hooks pass theirs on every command).
+	umask int
 }
 
 // NewReaper starts the reaper loop. It must exist before the first process
@@ -46,6 +49,10 @@ func NewReaper(log *logger) *Reaper {
 		kick:    make(chan struct{}, 1),
 		devnull: -1,
 	}
+	// Read by setting and restoring it: nothing else creates files or
+	// processes yet.
+	r.umask = syscall.Umask(0o022)
+	syscall.Umask(r.umask)
 	if fd, err := unix.Open("/dev/null", unix.O_RDWR|unix.O_CLOEXEC, 0); err == nil {
 		r.devnull = fd
 	}
@@ -183,7 +190,7 @@ func (r *Reaper) start(cmd *hooks.Command) (*process, error) {
 	r.childless = false
 	r.mu.Unlock()
 
-	pid, err := forkExec(cmd, attr)
+	pid, err := r.forkExec(cmd, attr)
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -216,8 +223,8 @@ func (r *Reaper) fd(f *os.File) uintptr {
 // umask is per process, so it is set around the fork and put back.
 var umaskMu sync.Mutex
 
-func forkExec(cmd *hooks.Command, attr *syscall.ProcAttr) (int, error) {
-	if cmd.Umask < 0 {
+func (r *Reaper) forkExec(cmd *hooks.Command, attr *syscall.ProcAttr) (int, error) {
+	if cmd.Umask < 0 || cmd.Umask == r.umask {
 		return syscall.ForkExec(cmd.Path, cmd.Args, attr)
 	}
 	umaskMu.Lock()
