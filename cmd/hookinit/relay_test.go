@@ -140,6 +140,38 @@ func TestEarlySignal(t *testing.T) {
 	t.Logf("200 runs: %d exited 143 after relaying, %d were killed by SIGTERM before Go caught it", exited, killed)
 }
 
+// Signals are caught before any package outside the standard library
+// initialises: runner/early's init runs right after os/signal's, not behind
+// the shell's, the command line library's or x/sys's. Its place is decided
+// by its imports (Go initialises ready packages in import path order), so
+// one import too many would silently widen the window in which a SIGTERM
+// kills hookinit (TestEarlySignal) by a millisecond.
+func TestSignalsCaughtFirst(t *testing.T) {
+	t.Parallel()
+	r := startWith(t, direct, opts{env: append(os.Environ(), "GODEBUG=inittrace=1")}, "--version")
+	if code := r.wait(10 * time.Second); code != 0 {
+		t.Fatalf("--version: exit %d\nstderr: %s", code, r.stderr.String())
+	}
+	const early = "github.com/hookinit/hookinit/runner/early"
+	var before []string
+	for line := range strings.Lines(r.stderr.String()) {
+		f := strings.Fields(line)
+		if len(f) < 2 || f[0] != "init" {
+			continue
+		}
+		if f[1] == early {
+			if len(before) > 0 {
+				t.Errorf("initialised before %s: %v", early, before)
+			}
+			return
+		}
+		if first, _, _ := strings.Cut(f[1], "/"); strings.Contains(first, ".") {
+			before = append(before, f[1])
+		}
+	}
+	t.Fatalf("no init line for %s in:\n%s", early, r.stderr.String())
+}
+
 // Point 4: the default target is the app's process group. A shell that
 // traps TERM and waits for a foreground sleep only runs its trap once the
 // sleep ends: promptly when the group got the signal, not at all within
