@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -19,7 +20,7 @@ import (
 // testdata/shell/evidence.txt and TestEvidence); constructs that hookinit
 // implements itself (umask, kill, set -E, EXIT traps, ...) are not listed.
 
-func init() { scriptChecker = checkScript }
+func init() { scriptChecker = checkHook }
 
 // newParser returns the parser every script goes through: bash syntax, with
 // comments kept so that positions in the file stay meaningful.
@@ -57,12 +58,44 @@ func parseScript(path string, src []byte) (*syntax.File, []Problem) {
 // every construct the embedded shell does not support or runs
 // differently, each with its line and column.
 func checkScript(path string, src []byte) []Problem {
+	_, probs := checkHook(path, src)
+	return probs
+}
+
+// checkHook is checkScript for discovery: a hook without problems comes
+// back parsed, so that its first run need not read and parse it again.
+func checkHook(path string, src []byte) (*checkedScript, []Problem) {
 	mode := modeScript
 	if strings.HasSuffix(path, ".envsh") {
 		mode = modeEnvsh
 	}
-	_, probs := checkAs(path, src, mode, false)
-	return probs
+	f, probs := checkAs(path, src, mode, false)
+	if f == nil {
+		return nil, probs
+	}
+	c := &checkedScript{file: f}
+	if mode == modeScript {
+		c.flags, _ = shebangFlags(src)
+	}
+	return c, nil
+}
+
+// checkedScript is a hook script that discovery read, parsed and found
+// without problems. Running a script rewrites its tree (Shell.prepare), so
+// it is handed out once: a background hook's restarts read the file again,
+// as a shell would.
+type checkedScript struct {
+	taken atomic.Bool
+	file  *syntax.File
+	flags []string // from the #! line
+}
+
+// take returns the parsed script the first time, nil after.
+func (c *checkedScript) take() (*syntax.File, []string) {
+	if c == nil || c.taken.Swap(true) {
+		return nil, nil
+	}
+	return c.file, c.flags
 }
 
 // CheckScriptFile reports what keeps a --script entrypoint from running

@@ -114,6 +114,10 @@ type Hook struct {
 	// Directives are read from the file's leading comment lines; the zero
 	// value (defaults) for binaries and for hooks that do not run.
 	Directives Directives
+
+	// checked is the script as discovery read, parsed and checked it, for
+	// Shell.RunHook; nil for hooks that are not *.sh or *.envsh.
+	checked *checkedScript
 }
 
 // DiscoverOptions tune Discover.
@@ -129,10 +133,11 @@ type DiscoverOptions struct {
 }
 
 // scriptChecker finds problems in a *.sh or *.envsh hook without running it
-// (syntax, constructs the embedded shell does not support, CRLF). The shell
-// side of the package sets it in an init function, so discovery does not
-// depend on it being there; by default it finds nothing.
-var scriptChecker = func(path string, src []byte) []Problem { return nil }
+// (syntax, constructs the embedded shell does not support, CRLF) and, when
+// there are none, returns the checked script for the hook's first run. The
+// shell side of the package sets it in an init function, so discovery does
+// not depend on it being there; by default it finds nothing.
+var scriptChecker = func(path string, src []byte) (*checkedScript, []Problem) { return nil, nil }
 
 const (
 	// headLen is how much of a file is read for directives and #!: enough
@@ -451,7 +456,9 @@ func (d *discoverer) check(h *Hook) {
 			d.problem(*p)
 		}
 	default:
-		d.problem(scriptChecker(h.Path, src)...)
+		var probs []Problem
+		h.checked, probs = scriptChecker(h.Path, src)
+		d.problem(probs...)
 	}
 }
 

@@ -79,7 +79,7 @@ func discover(t *testing.T, roots ...string) (*Plan, *logger) {
 // parallel with another test that replaces it.
 func withScriptChecker(t *testing.T, c func(string, []byte) []Problem) {
 	old := scriptChecker
-	scriptChecker = c
+	scriptChecker = func(path string, src []byte) (*checkedScript, []Problem) { return nil, c(path, src) }
 	t.Cleanup(func() { scriptChecker = old })
 }
 

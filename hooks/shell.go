@@ -72,7 +72,10 @@ type Shell struct {
 	dir    string
 	umask  int
 	runs   map[*hookRun]bool // runs with something still running
-	closed bool
+	// prefixers are the --log-prefix pipes whose reader has not ended:
+	// Flush waits for them.
+	prefixers map[*prefixer]bool
+	closed    bool
 	virt   map[string]string // rewritten sourced files, by the name given to "."
 	nvirt  int
 	funcs  map[string]bool // names of the functions declared in prepared code
@@ -95,6 +98,7 @@ func NewShell(st Starter, o ShellOptions) *Shell {
 		env:       slices.Clone(o.Env),
 		dir:       o.Dir,
 		runs:      map[*hookRun]bool{},
+		prefixers: map[*prefixer]bool{},
 		virt:      map[string]string{},
 	}
 	s.umask = s.procUmask
@@ -229,6 +233,18 @@ func (s *Shell) logf(format string, args ...any) {
 // running after Run returns, as they would after a real shell exits;
 // Signal and Close reach them.
 func (s *Shell) Run(ctx context.Context, path string, kind Kind) (int, error) {
+	return s.run(ctx, path, kind, nil)
+}
+
+// RunHook runs a hook of a Plan as Run runs its file. Its first run uses
+// the script as Discover read and checked it, so that what was checked is
+// what runs and the file is not parsed twice; later runs (a background
+// hook's restarts) read the file again.
+func (s *Shell) RunHook(ctx context.Context, h Hook) (int, error) {
+	return s.run(ctx, h.Path, h.Kind, h.checked)
+}
+
+func (s *Shell) run(ctx context.Context, path string, kind Kind, checked *checkedScript) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 1, fmt.Errorf("hooks: %s: %w", path, err)
 	}
@@ -236,22 +252,11 @@ func (s *Shell) Run(ctx context.Context, path string, kind Kind) (int, error) {
 	var flags []string
 	switch kind {
 	case Source, Interpret:
-		src, err := os.ReadFile(path)
-		if err != nil {
-			return 126, fmt.Errorf("hooks: %s: %w", path, err)
+		var code int
+		var err error
+		if f, flags, code, err = s.loadScript(path, kind, checked); err != nil {
+			return code, err
 		}
-		mode := modeScript
-		if kind == Source {
-			mode = modeEnvsh
-		}
-		var probs []Problem
-		if f, probs = checkAs(path, src, mode, false); len(probs) > 0 {
-			return 2, &ProblemsError{Path: path, Problems: probs}
-		}
-		if kind == Interpret {
-			flags, _ = shebangFlags(src)
-		}
-		s.prepare(f, prep{mode: mode, file: path, top: true})
 	case Execute:
 	default:
 		return 2, fmt.Errorf("hooks: %s: a %s hook does not run", path, kind)
@@ -279,6 +284,33 @@ func (s *Shell) Run(ctx context.Context, path string, kind Kind) (int, error) {
 		return 2, rerr
 	}
 	return code, err
+}
+
+// loadScript returns a *.sh or *.envsh hook ready to run: checked's tree
+// if it has one left, else the file read and checked now. On error, the
+// code is the hook's: 126 for a file it cannot read, 2 for problems.
+func (s *Shell) loadScript(path string, kind Kind, checked *checkedScript) (*syntax.File, []string, int, error) {
+	mode := modeScript
+	if kind == Source {
+		mode = modeEnvsh
+	}
+	f, flags := checked.take()
+	if f == nil {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return nil, nil, 126, fmt.Errorf("hooks: %s: %w", path, err)
+		}
+		var probs []Problem
+		if f, probs = checkAs(path, src, mode, false); len(probs) > 0 {
+			return nil, nil, 2, &ProblemsError{Path: path, Problems: probs}
+		}
+		flags, _ = shebangFlags(src)
+	}
+	if kind == Source {
+		flags = nil // a sourced file's #! line means nothing
+	}
+	s.prepare(f, prep{mode: mode, file: path, top: true})
+	return f, flags, 0, nil
 }
 
 // ProblemsError is why a hook was not run: what checkScript found in it.
@@ -591,7 +623,7 @@ func (s *Shell) newRun(path string, script bool) (*hookRun, error) {
 	}
 	if s.o.LogPrefix && !script {
 		for _, dst := range []**os.File{&h.stdout, &h.stderr} {
-			p, err := newPrefixer("["+h.name+"] ", *dst, &s.outMu)
+			p, err := s.newPrefixer("["+h.name+"] ", *dst)
 			if err != nil {
 				h.closeOutputs()
 				return nil, fmt.Errorf("hooks: %s: %w", path, err)
@@ -1373,15 +1405,48 @@ type prefixer struct {
 // maxLine bounds a line kept waiting for its newline.
 const maxLine = 64 << 10
 
-func newPrefixer(prefix string, dst *os.File, mu *sync.Mutex) (*prefixer, error) {
+// newPrefixer starts a prefixer that writes to dst, registered for Flush.
+func (s *Shell) newPrefixer(prefix string, dst *os.File) (*prefixer, error) {
 	r, w, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
-	p := &prefixer{prefix: []byte(prefix), dst: dst, mu: mu, r: r, w: w,
+	p := &prefixer{prefix: []byte(prefix), dst: dst, mu: &s.outMu, r: r, w: w,
 		drainQ: make(chan chan struct{}, 1), done: make(chan struct{})}
-	go p.loop()
+	s.mu.Lock()
+	s.prefixers[p] = true
+	s.mu.Unlock()
+	go func() {
+		p.loop()
+		s.mu.Lock()
+		delete(s.prefixers, p)
+		s.mu.Unlock()
+	}()
 	return p, nil
+}
+
+// Flush passes on the output that hooks wrote before they ended. With
+// --log-prefix it goes through pipes that hookinit reads, and the last lines
+// of a hook that ended as the container stopped may still be in them when
+// the app has exited. Call it after Close, once no process is left: it
+// closes hookinit's ends of the pipes and waits, at most d, for every line
+// to be written out.
+func (s *Shell) Flush(d time.Duration) {
+	s.mu.Lock()
+	ps := slices.Collect(maps.Keys(s.prefixers))
+	s.mu.Unlock()
+	for _, p := range ps {
+		p.w.Close()
+	}
+	deadline := time.After(d)
+	for _, p := range ps {
+		select {
+		case <-p.done:
+		case <-deadline:
+			s.logf("hook output still open after %v: not waiting for it", d)
+			return
+		}
+	}
 }
 
 func (p *prefixer) loop() {

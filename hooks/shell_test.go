@@ -533,3 +533,31 @@ func ExampleShell_Run() {
 	_ = fmt.Sprint(sh.Environ())
 	// Output:
 }
+
+// A hook of a plan runs as Discover checked it, even when its file changed
+// since (nothing unchecked ever runs, and the file is parsed once); a
+// second run, a background hook's restart, reads the file again, as a
+// shell would.
+func TestRunHookRunsWhatWasChecked(t *testing.T) {
+	sh, dir, out := newTestShell(t, ShellOptions{})
+	for _, name := range []string{"10-a.sh", "20-b.envsh"} {
+		t.Run(name, func(t *testing.T) {
+			path := writeHook(t, dir, name, "echo "+name+" checked\n")
+			plan, err := Discover([]string{dir}, DiscoverOptions{})
+			if err != nil || len(plan.Problems) > 0 {
+				t.Fatalf("Discover: %v %v", err, plan.Problems)
+			}
+			i := slices.IndexFunc(plan.Hooks(PreStart), func(h Hook) bool { return h.Name == name })
+			h := plan.Hooks(PreStart)[i]
+			writeHook(t, dir, name, "echo "+name+" edited\n")
+			for range 2 {
+				if code, err := sh.RunHook(context.Background(), h); code != 0 || err != nil {
+					t.Fatalf("RunHook %s: %d %v", path, code, err)
+				}
+			}
+			if got, want := out(), name+" checked\n"+name+" edited\n"; !strings.HasSuffix(got, want) {
+				t.Errorf("output %q, want it to end with %q", got, want)
+			}
+		})
+	}
+}

@@ -149,7 +149,7 @@ func (c *container) runBlocking(h hooks.Hook) (code int, stopped bool) {
 // runHook runs h with the shell and returns its exit code; an error of the
 // shell itself counts as a failure.
 func (c *container) runHook(ctx context.Context, h hooks.Hook) int {
-	code, err := c.shell.Run(ctx, h.Path, h.Kind)
+	code, err := c.shell.RunHook(ctx, h)
 	if err != nil && ctx.Err() == nil {
 		c.log.errorf("%s hook %s: %v", h.Phase, h.Path, err)
 		if code == 0 {

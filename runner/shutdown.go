@@ -19,11 +19,13 @@ import (
 // SIGTERM (a stopped one SIGCONT too, so that it can act on it), and SIGKILL
 // after the grace period. It returns as soon as no child is left, so a tree
 // that stops quickly never costs the full grace.
-// A second stop signal while waiting skips the rest of the grace.
+// A second stop signal while waiting skips the rest of the grace. Last,
+// what hooks wrote is passed on.
 func (c *container) stopAll() {
 	c.cancelHooks()
 	if c.shell != nil {
 		c.shell.Close()
+		defer c.shell.Flush(time.Second)
 	}
 	if c.reaper == nil {
 		return

@@ -849,6 +849,41 @@ func TestLogPrefixConcurrentHooks(t *testing.T) {
 	}
 }
 
+// With --log-prefix, hook output passes through pipes that hookinit reads:
+// what a hook wrote just before the container stopped still reaches
+// stdout, whole, even when the app exits the moment the hooks are done.
+func TestLogPrefixOutputKeptAtStop(t *testing.T) {
+	t.Parallel()
+	const n = 1500 // about 60 KB: the pipe holds it all when the hook exits
+	loop := func(name string) string {
+		return `i=0; while [ $i -lt ` + strconv.Itoa(n) + ` ]; do echo "` + name + ` $i"; i=$((i+1)); done
+` + logLine(name+" done") + "\n"
+	}
+	root := hookRoot(t, map[string]string{
+		"background/10-a.sh": "# hookinit: restart=never\n" + loop("a"),
+		"background/20-b":    "#!/bin/sh\n# hookinit: restart=never\n" + loop("b"),
+	})
+	for _, m := range []mode{direct, pid1} {
+		t.Run(m.String(), func(t *testing.T) {
+			t.Parallel()
+			lg := newHookLog(t)
+			app := sh(`until [ "$(grep -c done "$HOOKINIT_TEST_LOG")" = 2 ]; do sleep 0.002; done`)
+			code, stdout, stderr := runWith(t, m, opts{env: lg.env()}, slices.Concat([]string{"--log-prefix", "--hooks", root}, app)...)
+			if code != 0 {
+				t.Fatalf("exit %d\nstderr: %s", code, stderr)
+			}
+			for _, want := range []string{"[10-a.sh] a", "[20-b] b"} {
+				if got := strings.Count(stdout, want+" "); got != n {
+					t.Errorf("%d lines of %s, want %d", got, want, n)
+				}
+				if last := fmt.Sprintf("%s %d\n", want, n-1); !strings.Contains(stdout, last) {
+					t.Errorf("no last line %q", last)
+				}
+			}
+		})
+	}
+}
+
 // A background hook gets exactly one SIGTERM when the container stops: a
 // second one is, for many programs, the request to skip the graceful
 // shutdown (a second Ctrl-C). The hook records TERM and holds out until
