@@ -67,20 +67,20 @@ type Shell struct {
 	srcMu sync.Mutex     // one *.envsh at a time: they share src
 	src   *interp.Runner // the shell *.envsh hooks are sourced into; nil before the first
 
-	mu     sync.Mutex
-	env    []string // what later hooks and the app get
-	dir    string
-	umask  int
-	runs   map[*hookRun]bool // runs with something still running
+	mu    sync.Mutex
+	env   []string // what later hooks and the app get
+	dir   string
+	umask int
+	runs  map[*hookRun]bool // runs with something still running
 	// prefixers are the --log-prefix pipes whose reader has not ended:
 	// Flush waits for them.
 	prefixers map[*prefixer]bool
 	closed    bool
-	virt   map[string]string // rewritten sourced files, by the name given to "."
-	nvirt  int
-	funcs  map[string]bool // names of the functions declared in prepared code
-	files  []string        // file names for BASH_SOURCE, by index (see fileIndex)
-	fileIx map[string]int
+	virt      map[string]string // rewritten sourced files, by the name given to "."
+	nvirt     int
+	funcs     map[string]bool // names of the functions declared in prepared code
+	files     []string        // file names for BASH_SOURCE, by index (see fileIndex)
+	fileIx    map[string]int
 }
 
 // NewShell returns a Shell that starts processes with st.
