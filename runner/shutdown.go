@@ -89,13 +89,56 @@ func (c *container) signalRemaining(sig syscall.Signal) {
 // continueStopped sends SIGCONT to the stopped processes below hookinit: a
 // stopped process acts on its SIGTERM only once it is continued, and would
 // otherwise sit out the grace period and be killed. (As PID 1, every process
-// of the namespace is below hookinit.)
+// of the namespace is below hookinit.) Processes that are not stopped get
+// no SIGCONT: for a shell or an editor it means "you were resumed".
 func continueStopped() {
 	for _, pid := range descendants(os.Getpid()) {
-		if f, ok := statFields(pid); ok && f[0] == "T" {
+		if stoppedOrStopping(pid) {
 			_ = unix.Kill(pid, unix.SIGCONT) // ESRCH: it exited meanwhile
 		}
 	}
+}
+
+// stopSignals is the mask of SIGSTOP, SIGTSTP, SIGTTIN and SIGTTOU as
+// /proc/PID/status shows pending signals (bit n-1 for signal n).
+const stopSignals = 1<<(unix.SIGSTOP-1) | 1<<(unix.SIGTSTP-1) | 1<<(unix.SIGTTIN-1) | 1<<(unix.SIGTTOU-1)
+
+// stoppedOrStopping reports whether pid is stopped or about to be. A stop
+// signal sent just before the container stopped may still be pending, or
+// be taken by a thread that is not the one /proc/PID/stat describes, with
+// the others not stopped yet: continuing only what shows "T" there would
+// leave such a process stopped, with its SIGTERM pending, for the whole
+// grace. The kernel takes a stop signal and stops the taking thread under
+// the lock that also guards the pending sets, so reading those first and
+// every thread's state after misses no stop that was already sent.
+func stoppedOrStopping(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return false
+	}
+	for line := range strings.Lines(string(b)) {
+		name, val, _ := strings.Cut(line, ":")
+		val = strings.TrimSpace(val)
+		switch name {
+		case "State":
+			if strings.HasPrefix(val, "T") {
+				return true
+			}
+		case "SigPnd", "ShdPnd":
+			if m, err := strconv.ParseUint(val, 16, 64); err == nil && m&stopSignals != 0 {
+				return true
+			}
+		}
+	}
+	tasks, _ := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/task/*/stat")
+	for _, t := range tasks {
+		if b, err := os.ReadFile(t); err == nil {
+			if f, ok := afterComm(string(b)); ok && f[0] == "T" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // descendants lists the processes below pid. The kernel's per-thread
@@ -178,18 +221,22 @@ func parentOf(pid int) (int, bool) {
 }
 
 // statFields are the fields of /proc/PID/stat after the command name, from
-// the state on. The command name may contain spaces and parentheses, so
-// they start after the last ')'.
+// the state on.
 func statFields(pid int) ([]string, bool) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return nil, false
 	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
+	return afterComm(string(b))
+}
+
+// afterComm splits a stat line after the command name, which may contain
+// spaces and parentheses: the fields start after the last ')'.
+func afterComm(stat string) ([]string, bool) {
+	i := strings.LastIndexByte(stat, ')')
 	if i < 0 {
 		return nil, false
 	}
-	f := strings.Fields(s[i+1:])
+	f := strings.Fields(stat[i+1:])
 	return f, len(f) > 0
 }
