@@ -7,6 +7,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -36,6 +37,7 @@ type container struct {
 	stopSignal syscall.Signal
 	app        *process
 	shell      *hooks.Shell
+	stopOnce   sync.Once // stopAll's work is done once
 	// events carries what ends the container besides the app's exit: a
 	// failed post-start hook, an essential background hook that ended.
 	events chan stopEvent

@@ -20,8 +20,13 @@ import (
 // after the grace period. It returns as soon as no child is left, so a tree
 // that stops quickly never costs the full grace.
 // A second stop signal while waiting skips the rest of the grace. Last,
-// what hooks wrote is passed on.
+// what hooks wrote is passed on. Only the first call does anything; later
+// ones return once it is done.
 func (c *container) stopAll() {
+	c.stopOnce.Do(c.stopEverything)
+}
+
+func (c *container) stopEverything() {
 	c.cancelHooks()
 	if c.shell != nil {
 		c.shell.Close()

@@ -124,11 +124,13 @@ func countLines(s, sub string) int {
 // non-executable file is reported once.
 func TestHooksTwoRoots(t *testing.T) {
 	t.Parallel()
-	// The app logs what it sees, then waits for the last post-start hook:
-	// an app that exits at once would cancel the post-start phase.
+	// The app logs what it sees, then waits for the last post-start hook
+	// and both background hooks: an app that exits at once would cancel
+	// them.
 	app := sh(logLine(`app BASE_ENV=${BASE_ENV-unset} APP_ENV=${APP_ENV-unset}`) + `
 		i=0
-		until grep -q '^post-start 20-app-post.sh app$' "$HOOKINIT_TEST_LOG"; do
+		until grep -q '^post-start 20-app-post.sh app$' "$HOOKINIT_TEST_LOG" &&
+			[ "$(grep -c '^background ' "$HOOKINIT_TEST_LOG")" = 2 ]; do
 			i=$((i+1)); [ $i -lt 1000 ] || exit 99
 			sleep 0.01
 		done`)
