@@ -389,7 +389,7 @@ kill -0 "$p" 2>/dev/null; echo "alive=$?"
 sleep 0.2; kill -s KILL "$q"; wait "$q"; echo "compound=$?"
 sleep 100 & kill %1; wait %1; echo "pct=$?"
 true & sleep 0.2; sleep 100 & kill %2; echo "done=$?"; wait
-sh -c 'sleep 100' & r=$!; kill -0 $r; echo "zero=$?"; kill -n 15 -- $r; wait $r; echo "n=$?"
+sh -c 'exec sleep 100' & r=$!; kill -0 $r; echo "zero=$?"; kill -n 15 -- $r; wait $r; echo "n=$?"
 kill 0; echo "zero-pid=$?"; kill -TERM $$; echo "self=$?"
 kill -l 143; kill -l KILL
 `
