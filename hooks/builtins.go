@@ -58,6 +58,11 @@ const (
 	cmdWaitNext  = privPrefix + "waitnext"  // waitnext gN...: wait -n
 	cmdSrcPop    = privPrefix + "srcpop"    // srcpop STATUS: "." ended with STATUS
 	cmdDot       = privPrefix + "dot"       // dot PATH ARG...: the "." builtin, as it is
+	// Builtins that hookinit's own code runs, under names of their own so
+	// that set -x can leave them out (trace.go).
+	cmdNop  = privPrefix + "nop"  // :
+	cmdExit = privPrefix + "exit" // exit [N]
+	cmdSet  = privPrefix + "set"  // set ARG...
 
 	varStatus      = privPrefix + "st"              // a compound command's status
 	varUmask       = privPrefix + "umask"           // the shell's umask, octal
@@ -169,6 +174,12 @@ func (h *hookRun) rewriteCall(ctx context.Context, hc interp.HandlerContext, arg
 	case cmdBgExit:
 		h.jobDone(hc.Env.Get(varJob).String())
 		return []string{":"}, nil
+	case cmdNop:
+		return []string{":"}, nil
+	case cmdExit:
+		return append([]string{"exit"}, rest...), nil
+	case cmdSet:
+		return append([]string{"set"}, rest...), nil
 	case cmdFuncEnter:
 		return keepStatus(hc, funcEnter(hc, rest, h.s.fileName)), nil
 	case cmdSrcPush:
@@ -190,13 +201,13 @@ func (h *hookRun) rewriteCall(ctx context.Context, hc interp.HandlerContext, arg
 	case cmdCmdSubst:
 		// bash clears -e in $(...) unless inherit_errexit is set; the
 		// embedded shell always keeps it.
-		code := newCopy(hc) + "set +e"
+		code := newCopy(hc) + cmdSet + " +e"
 		if hc.Env.Get(varInheritErrx).String() != "" {
-			code = newCopy(hc) + ":"
+			code = newCopy(hc) + cmdNop
 		}
 		return keepStatus(hc, code), nil
 	case cmdSub:
-		return keepStatus(hc, newCopy(hc)+":"), nil
+		return keepStatus(hc, newCopy(hc)+cmdNop), nil
 	case cmdSave0:
 		return keepStatus(hc, varStatus+"=0"), nil
 	case "kill":
@@ -1256,7 +1267,7 @@ func srcPop(hc interp.HandlerContext, status string) []string {
 // funcEnter is a function's first command (fenter NAME FILE#): its frame.
 func funcEnter(hc interp.HandlerContext, args []string, fileName func(string) string) string {
 	if len(args) != 2 {
-		return ":"
+		return cmdNop
 	}
 	names, files := frames(hc.Env)
 	return frameArrays("local -a", append([]string{args[0]}, names...), append([]string{fileName(args[1])}, files...))

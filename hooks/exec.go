@@ -369,7 +369,7 @@ func newCmdIO(hc interp.HandlerContext) (*cmdIO, error) {
 		c.wait(context.Background())
 		return nil, err
 	}
-	if sameWriter(hc.Stdout, hc.Stderr) {
+	if sameWriter(unwrapOutput(hc.Stdout), unwrapOutput(hc.Stderr)) {
 		c.stderr = c.stdout
 	} else if c.stderr, err = c.output(hc.Stderr); err != nil {
 		c.started()
@@ -381,6 +381,7 @@ func newCmdIO(hc interp.HandlerContext) (*cmdIO, error) {
 
 // output returns the file a command writes w through.
 func (c *cmdIO) output(w io.Writer) (*os.File, error) {
+	w = unwrapOutput(w)
 	switch f := w.(type) {
 	case nil:
 		return nil, nil
@@ -426,6 +427,9 @@ func (c *cmdIO) started() {
 // wait waits for the output copiers to reach EOF; when ctx is done first
 // (the hook is being cancelled), it stops copying instead.
 func (c *cmdIO) wait(ctx context.Context) {
+	if len(c.readers) == 0 {
+		return // the command wrote to files: nothing to copy
+	}
 	done := make(chan struct{})
 	go func() {
 		c.copiers.Wait() // reaper-safe: a sync.WaitGroup of output copiers, not a process
@@ -497,6 +501,14 @@ func (s *Shell) openHandler(ctx context.Context, path string, flag int, perm os.
 			}
 		}
 	}
+	f, err := s.open(ctx, hc, path, flag, perm)
+	if err != nil || flag&(os.O_WRONLY|os.O_RDWR) != os.O_WRONLY {
+		return f, err
+	}
+	return tracedFile{f}, nil
+}
+
+func (s *Shell) open(ctx context.Context, hc interp.HandlerContext, path string, flag int, perm os.FileMode) (*os.File, error) {
 	if flag&os.O_CREATE == 0 {
 		return os.OpenFile(path, flag, perm)
 	}

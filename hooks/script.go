@@ -449,6 +449,9 @@ func handoffFile(w any, own *os.File) (*os.File, error) {
 		// A closed stream; refused by the checks, the app gets /dev/null.
 		return os.Open(os.DevNull)
 	}
+	if o, ok := w.(io.Writer); ok {
+		w = unwrapOutput(o)
+	}
 	f, ok := w.(*os.File)
 	if !ok {
 		if w == io.Discard {

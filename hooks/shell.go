@@ -341,7 +341,7 @@ func (s *Shell) runSource(h *hookRun, f *syntax.File) (int, error) {
 		}
 		s.src = r
 	}
-	if err := interp.StdIO(stdinReader(h.stdin), h.stdout, h.stderr)(s.src); err != nil {
+	if err := interp.StdIO(stdinReader(h.stdin), filterTrace(h.stdout), filterTrace(h.stderr))(s.src); err != nil {
 		return 1, fmt.Errorf("hooks: %s: %w", h.path, err)
 	}
 	body := &syntax.Stmt{Cmd: &syntax.Block{Stmts: f.Stmts}}
@@ -455,7 +455,7 @@ func (s *Shell) newRunner(env []string, umask int, dir string, stdin io.Reader, 
 	return interp.New(
 		interp.Env(privEnviron{expand.ListEnviron(env...), fmt.Sprintf("%04o", umask)}),
 		interp.Dir(dir),
-		interp.StdIO(stdinReader(stdin), stdout, stderr),
+		interp.StdIO(stdinReader(stdin), filterTrace(stdout), filterTrace(stderr)),
 		interp.CallHandler(s.callHandler),
 		interp.ExecHandlers(func(interp.ExecHandlerFunc) interp.ExecHandlerFunc { return s.execHandler }),
 		interp.OpenHandler(s.openHandler),
@@ -958,7 +958,7 @@ func checkpoints(list []*syntax.Stmt, entry bool) []*syntax.Stmt {
 				out = append(make([]*syntax.Stmt, 0, len(list)+1), list[:i]...)
 			}
 			out = append(out, &syntax.Stmt{Cmd: &syntax.BinaryCmd{Op: syntax.AndStmt,
-				X: callStmt(litWord(cmdTrapCheck)), Y: callStmt(litWord(":"))}})
+				X: callStmt(litWord(cmdTrapCheck)), Y: callStmt(litWord(cmdNop))}})
 		}
 		if out != nil {
 			out = append(out, st)
@@ -994,7 +994,7 @@ func keepStmt(name string, args ...string) *syntax.Stmt {
 		words = append(words, litWord(a))
 	}
 	return &syntax.Stmt{Cmd: &syntax.BinaryCmd{Op: syntax.AndStmt,
-		X: &syntax.Stmt{Cmd: &syntax.CallExpr{Args: words}}, Y: callStmt(litWord(":"))}}
+		X: &syntax.Stmt{Cmd: &syntax.CallExpr{Args: words}}, Y: callStmt(litWord(cmdNop))}}
 }
 
 // unescapeLits fixes a word the interpreter expands as one string (an
@@ -1121,7 +1121,7 @@ func wrapJob(st *syntax.Stmt) (*syntax.Stmt, *syntax.ParamExp) {
 		bg = keepStmt(cmdBg, "1")
 	}
 	job := &syntax.Stmt{Background: true, Cmd: &syntax.Block{Stmts: []*syntax.Stmt{
-		keepStmt(cmdBgJob), &x, callStmt(litWord("exit")),
+		keepStmt(cmdBgJob), &x, callStmt(litWord(cmdExit)),
 	}}, Redirs: []*syntax.Redirect{{Op: syntax.RdrIn, Word: litWord(os.DevNull)}}}
 	bang := specialParam("!")
 	*st = syntax.Stmt{Position: st.Position, Comments: st.Comments, Cmd: &syntax.Block{Stmts: []*syntax.Stmt{
@@ -1171,7 +1171,7 @@ func fixStatus(list []*syntax.Stmt) []*syntax.Stmt {
 			out = append(make([]*syntax.Stmt, 0, len(list)+2), list[:i]...)
 		}
 		restore := &syntax.Stmt{Cmd: &syntax.BinaryCmd{Op: syntax.AndStmt,
-			X: callStmt(litWord(cmdStatus)), Y: callStmt(litWord(":"))}}
+			X: callStmt(litWord(cmdStatus)), Y: callStmt(litWord(cmdNop))}}
 		out = append(out, keepStmt(cmdSave0), st, restore)
 	}
 	if out == nil {

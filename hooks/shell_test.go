@@ -561,3 +561,44 @@ func TestRunHookRunsWhatWasChecked(t *testing.T) {
 		})
 	}
 }
+
+// set -x shows the hook's own commands, not the bookkeeping hookinit runs
+// between them as shell code (job tokens, saved statuses, $(...) setup),
+// also in a file stderr was redirected to.
+func TestXtraceShowsOnlyTheHooksCommands(t *testing.T) {
+	sh, dir, out := newTestShell(t, ShellOptions{})
+	src := `set -x
+a=1
+if [ "$a" = 1 ]; then echo yes; fi
+for i in 1 2; do :; done
+f() { echo in-f; }
+f
+sleep 0.01 & wait
+x=$(echo sub) || exit 1
+echo "$x" | cat
+{ echo traced; } 2>` + dir + `/trace.log
+`
+	if code, err := runScript(t, sh, dir, "x.sh", src, Interpret); code != 0 || err != nil {
+		t.Fatalf("code %d err %v output %q", code, err, out())
+	}
+	file, _ := os.ReadFile(filepath.Join(dir, "trace.log"))
+	var traces []string
+	for line := range strings.Lines(out() + string(file)) {
+		if strings.HasPrefix(line, "+") {
+			traces = append(traces, strings.TrimSuffix(line, "\n"))
+		}
+	}
+	for _, l := range traces {
+		if strings.Contains(l, privPrefix) {
+			t.Errorf("bookkeeping in the trace: %q", l)
+		}
+	}
+	// What mvdan.cc/sh prints for the hook's commands, in order; bash
+	// quotes differently ('[' 1 = 1 ']').
+	want := []string{"+ a=1", "+ [ '1 = 1 ]'", "+ echo yes", "+ for i in 1 2", "+ :", "+ for i in 1 2", "+ :",
+		"+ f", "+ echo in-f", "+ sleep 0.01", "+ wait", "+ echo sub", "+ x=sub", "+ echo sub", "+ echo traced"}
+	got := slices.DeleteFunc(slices.Clone(traces), func(l string) bool { return l == "+ cat" }) // the pipeline's sides race
+	if !slices.Equal(got, want) {
+		t.Errorf("trace\n%q\nwant\n%q", got, want)
+	}
+}
