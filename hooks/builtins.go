@@ -63,6 +63,7 @@ const (
 	cmdNop  = privPrefix + "nop"  // :
 	cmdExit = privPrefix + "exit" // exit [N]
 	cmdSet  = privPrefix + "set"  // set ARG...
+	cmdEcho = privPrefix + "echo" // echo TEXT: what echo prints, in one write
 
 	varStatus      = privPrefix + "st"              // a compound command's status
 	varUmask       = privPrefix + "umask"           // the shell's umask, octal
@@ -237,6 +238,8 @@ func (h *hookRun) rewriteCall(ctx context.Context, hc interp.HandlerContext, arg
 			return cmd, nil
 		}
 		return append([]string{"read"}, readArgs(hc, rest)...), nil
+	case "echo":
+		return []string{cmdEcho, echoOutput(rest)}, nil
 	case "printf":
 		if len(rest) > 0 && rest[0] == "--" {
 			rest = rest[1:] // the interpreter would print "--"
@@ -1319,6 +1322,15 @@ func (h *hookRun) builtinCall(ctx context.Context, hc interp.HandlerContext, arg
 		return h.runTrapsThen(ctx, hc, args[1:]), true
 	case cmdTrapCheck:
 		return exitStatus(hc.LastExitStatus), true
+	case cmdEcho:
+		if len(args) != 2 {
+			break
+		}
+		if _, err := io.WriteString(hc.Stdout, args[1]); err != nil {
+			fmt.Fprintf(hc.Stderr, "%s: line %d: echo: write error: %s\n", h.path, hc.Pos.Line(), errText(err))
+			return interp.ExitStatus(1), true
+		}
+		return nil, true
 	case cmdQuoteMeta:
 		if len(args) != 2 {
 			break
@@ -1853,4 +1865,40 @@ func listSignals(w io.Writer, args []string, errf func(int, string, ...any) erro
 		fmt.Fprintln(w, int(sig))
 	}
 	return nil
+}
+
+// echoOutput is what echo prints for args, with the options the
+// interpreter's echo takes (-n, -e, -E, each a word of its own). The
+// interpreter would write each word, space and newline separately: two
+// hooks echoing into one file or pipe at the same time would mix their
+// lines, which a real shell's single write never does.
+func echoOutput(args []string) string {
+	newline, escapes := true, false
+opts:
+	for len(args) > 0 {
+		switch args[0] {
+		case "-n":
+			newline = false
+		case "-e":
+			escapes = true
+		case "-E":
+		default:
+			break opts
+		}
+		args = args[1:]
+	}
+	var b strings.Builder
+	for i, a := range args {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		if escapes {
+			a, _, _ = expand.Format(nil, a, nil)
+		}
+		b.WriteString(a)
+	}
+	if newline {
+		b.WriteByte('\n')
+	}
+	return b.String()
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -600,5 +601,39 @@ echo "$x" | cat
 	got := slices.DeleteFunc(slices.Clone(traces), func(l string) bool { return l == "+ cat" }) // the pipeline's sides race
 	if !slices.Equal(got, want) {
 		t.Errorf("trace\n%q\nwant\n%q", got, want)
+	}
+}
+
+// Hooks that echo into one file (or hookinit's stdout) at the same time
+// never mix within a line: like a real shell's, each echo is one write.
+func TestConcurrentEchoKeepsLines(t *testing.T) {
+	sh, dir, _ := newTestShell(t, ShellOptions{})
+	log := filepath.Join(dir, "log")
+	const n = 300
+	var wg sync.WaitGroup
+	for _, name := range []string{"a", "b", "c"} {
+		path := writeHook(t, dir, name+".sh", `i=0; while [ $i -lt `+strconv.Itoa(n)+` ]; do echo hook `+name+` line "$i" >>'`+log+`'; i=$((i+1)); done`+"\n")
+		wg.Go(func() {
+			if code, err := sh.Run(context.Background(), path, Interpret); code != 0 || err != nil {
+				t.Errorf("%s: %d %v", path, code, err)
+			}
+		})
+	}
+	wg.Wait()
+	b, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := map[string]int{}
+	for line := range strings.Lines(string(b)) {
+		var name string
+		var i int
+		if _, err := fmt.Sscanf(line, "hook %s line %d\n", &name, &i); err != nil || i != next[name] {
+			t.Fatalf("a mixed line %q (next of %s: %d)", line, name, next[name])
+		}
+		next[name]++
+	}
+	if len(next) != 3 || next["a"] != n || next["b"] != n || next["c"] != n {
+		t.Errorf("lines per hook %v, want %d each", next, n)
 	}
 }
