@@ -443,10 +443,7 @@ func TestBackgroundSupervision(t *testing.T) {
 					t.Errorf("the app was not stopped: the log is %q", lg.lines())
 				}
 			} else {
-				waitFor(t, 15*time.Second, fmt.Sprintf("%d runs", c.runs), func() bool {
-					if r.exited() {
-						t.Fatalf("hookinit ended early: exit %d\nstderr: %s\nlog: %q", r.wait(0), r.stderr.String(), lg.lines())
-					}
+				lg.waitLog(t, r, 15*time.Second, fmt.Sprintf("%d runs", c.runs), func([]string) bool {
 					return lg.count("run") >= c.runs
 				})
 				took := r.elapsed()
@@ -789,12 +786,7 @@ func TestHangingHooksStopWithApp(t *testing.T) {
 			goFile := filepath.Join(t.TempDir(), "go")
 			app := sh(`while [ ! -e "$1" ]; do sleep 0.01; done; exit 3`, "app", goFile)
 			r := startWith(t, m, opts{env: lg.env()}, slices.Concat([]string{"--hooks", root, "--grace", "20s"}, app)...)
-			waitFor(t, 10*time.Second, "the hooks to run", func() bool {
-				if r.exited() {
-					t.Fatalf("hookinit ended early: exit %d\nstderr: %s\nlog: %q", r.wait(0), r.stderr.String(), lg.lines())
-				}
-				return len(lg.lines()) == 3
-			})
+			lg.waitLog(t, r, 10*time.Second, "the hooks to run", func(lines []string) bool { return len(lines) == 3 })
 			hooks := subtree(r.pid())
 			touch(t, goFile)
 			if code := r.wait(15 * time.Second); code != 3 {

@@ -71,6 +71,24 @@ func (l hookLog) wait(t *testing.T, line string) {
 	}
 }
 
+// waitLog waits until cond holds for the lines logged so far, failing the
+// test with the log, hookinit's stderr and its process tree when hookinit
+// ends first or timeout passes.
+func (l hookLog) waitLog(t *testing.T, r *instance, timeout time.Duration, what string, cond func([]string) bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond(l.lines()) {
+		if r.exited() {
+			t.Fatalf("hookinit ended before %s: exit %d\nstderr: %s\nlog: %q", what, r.wait(0), r.stderr.String(), l.lines())
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s\nlog: %q\nstderr: %s\nprocesses: %s",
+				timeout, what, l.lines(), r.stderr.String(), describeTree(r.cmd.Process.Pid))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // logLine is the shell command that appends line to the hook log. It uses
 // only builtins, so it works in the embedded shell anywhere.
 func logLine(line string) string {
