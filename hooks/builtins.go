@@ -52,7 +52,6 @@ const (
 	cmdSrcInit   = privPrefix + "srcinit"   // srcinit FILE#: a script's first command
 	cmdSrcPush   = privPrefix + "srcpush"   // srcpush FILE#: "." begins
 	cmdSub       = privPrefix + "sub"       // first thing a copy of the shell runs (--script)
-	cmdSave0     = privPrefix + "save0"     // __hookinit_st=0, keeping $?
 	cmdRet       = privPrefix + "ret"       // ret N: exits with N
 	cmdQuoteMeta = privPrefix + "qm"        // qm TEXT: prints TEXT with pattern characters escaped
 	cmdWaitNext  = privPrefix + "waitnext"  // waitnext gN...: wait -n
@@ -66,6 +65,7 @@ const (
 	cmdEcho = privPrefix + "echo" // echo TEXT: what echo prints, in one write
 
 	varStatus      = privPrefix + "st"              // a compound command's status
+	varSaved       = privPrefix + "sv"              // $? kept across save0's assignment
 	varUmask       = privPrefix + "umask"           // the shell's umask, octal
 	varJob         = privPrefix + "job"             // token of the & job we are in
 	varNextJob     = privPrefix + "nextjob"         // token for the & job about to start
@@ -209,8 +209,6 @@ func (h *hookRun) rewriteCall(ctx context.Context, hc interp.HandlerContext, arg
 		return keepStatus(hc, code), nil
 	case cmdSub:
 		return keepStatus(hc, newCopy(hc)+cmdNop), nil
-	case cmdSave0:
-		return keepStatus(hc, varStatus+"=0"), nil
 	case "kill":
 		return append([]string{cmdKill}, rest...), nil
 	case "umask":
