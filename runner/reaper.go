@@ -60,8 +60,8 @@ func NewReaper(log *logger) *Reaper {
 	return r
 }
 
-// Kick makes the loop look for exits now.
-func (r *Reaper) Kick() {
+// kickLoop makes the loop look for exits now.
+func (r *Reaper) kickLoop() {
 	select {
 	case r.kick <- struct{}{}:
 	default: // a pass is already pending; it will see everything
@@ -158,7 +158,7 @@ func (r *Reaper) Empty() <-chan struct{} {
 		return c
 	}
 	r.empty = append(r.empty, c)
-	r.Kick()
+	r.kickLoop()
 	return c
 }
 
@@ -208,7 +208,7 @@ func (r *Reaper) start(cmd *hooks.Command) (*process, error) {
 	if r.starting == 0 {
 		clear(r.early) // orphans that happened to exit during a fork
 	}
-	r.Kick() // a childless loop must start waiting for this one
+	r.kickLoop() // a childless loop must start waiting for this one
 	return p, err
 }
 
