@@ -135,6 +135,9 @@ func (s *Shell) callHandler(ctx context.Context, args []string) ([]string, error
 	if err := h.refusedErr(); err != nil && args[0] != cmdBgExit {
 		return nil, err
 	}
+	if err := h.interruptedErr(); err != nil && args[0] != cmdBgExit {
+		return nil, err
+	}
 	tok := hc.Env.Get(varJob).String()
 	if tok != "" && args[0] != cmdBgExit {
 		// A & job that was killed: bash would have killed the subshell

@@ -120,6 +120,13 @@ func (h *hookRun) runProcess(ctx context.Context, hc interp.HandlerContext, path
 	<-p.Done()
 	if cmd.Foreground {
 		h.tty.ended(p.Pid())
+		if sig := p.Signal(); sig == syscall.SIGINT || sig == syscall.SIGQUIT {
+			if err := h.terminalSignal(sig); err != nil {
+				h.forget(p, tok)
+				cio.wait(h.ctx)
+				return err
+			}
+		}
 	}
 	h.forget(p, tok)
 	cio.wait(h.ctx)

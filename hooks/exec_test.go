@@ -59,6 +59,12 @@ type testProc struct {
 func (p *testProc) Pid() int              { return p.pid }
 func (p *testProc) Done() <-chan struct{} { return p.done }
 func (p *testProc) ExitCode() int         { return p.code }
+func (p *testProc) Signal() syscall.Signal {
+	if p.code > 128 {
+		return syscall.Signal(p.code - 128)
+	}
+	return 0
+}
 
 func (s *testStarter) Start(c *Command) (Process, error) {
 	fd := func(f *os.File) uintptr {

@@ -91,6 +91,9 @@ type scriptState struct {
 	wake     chan struct{}             // closed (and replaced) when a trapped signal arrives
 	mainJobs []string                  // tokens of the & jobs the main shell started
 	handoff  *Handoff
+	// interrupt is the untrapped Ctrl-C (SIGINT) or Ctrl-\ (SIGQUIT) typed
+	// on the script's terminal, which ends the script.
+	interrupt syscall.Signal
 }
 
 // terminal is the terminal a --script entrypoint runs on, when hookinit's
@@ -218,6 +221,9 @@ func (s *Shell) RunScript(ctx context.Context, path string, args []string) (*Han
 	}
 	if rerr := h.refusedErr(); rerr != nil {
 		return nil, 2, rerr
+	}
+	if ierr := h.interruptedErr(); ierr != nil {
+		return nil, 128 + int(h.scr.interrupt), nil
 	}
 	return nil, code, err
 }
@@ -580,4 +586,40 @@ func (h *hookRun) waitNext(ctx context.Context, hc interp.HandlerContext, ids []
 		}
 		reflect.Select(cases)
 	}
+}
+
+// terminalSignal handles the death of a foreground command by SIGINT or
+// SIGQUIT, typed on the script's terminal: the terminal sent it to the
+// command's process group, which under bash would also hold bash itself.
+// As bash does, a trap on the signal runs before the next command, and
+// without one the script ends, with 128+n, at once.
+func (h *hookRun) terminalSignal(sig syscall.Signal) error {
+	if h.trapSignal(sig) {
+		return nil
+	}
+	h.mu.Lock()
+	if h.scr.interrupt == 0 {
+		h.scr.interrupt = sig
+	}
+	h.mu.Unlock()
+	return h.interruptedErr()
+}
+
+// interruptedErr is the error that ends every shell of an interrupted
+// script (its $(...) and pipelines too), or nil.
+func (h *hookRun) interruptedErr() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.scr.interrupt == 0 {
+		return nil
+	}
+	return interruptError{h.scr.interrupt}
+}
+
+// interruptError halts the interpreter of a script interrupted on its
+// terminal; RunScript turns it into the exit code 128+n.
+type interruptError struct{ sig syscall.Signal }
+
+func (e interruptError) Error() string {
+	return fmt.Sprintf("hooks: interrupted by %s on the terminal", unix.SignalName(e.sig))
 }

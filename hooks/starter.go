@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"os"
+	"syscall"
 )
 
 // Command describes one process to start. The runner's reaper starts it;
@@ -37,6 +38,9 @@ type Process interface {
 	// ExitCode is valid after Done: the exit status, or 128+n when signal n
 	// killed the process.
 	ExitCode() int
+	// Signal is valid after Done: the signal that killed the process, or 0
+	// when it exited.
+	Signal() syscall.Signal
 }
 
 // Starter starts processes through the runner's single reaper: the exit of

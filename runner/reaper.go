@@ -244,6 +244,12 @@ type process struct {
 func (p *process) Pid() int              { return p.pid }
 func (p *process) Done() <-chan struct{} { return p.done }
 func (p *process) ExitCode() int         { return exitCode(p.ws) }
+func (p *process) Signal() syscall.Signal {
+	if p.ws.Signaled() {
+		return p.ws.Signal()
+	}
+	return 0
+}
 func (p *process) finish(ws syscall.WaitStatus) {
 	p.ws = ws
 	close(p.done)

@@ -512,3 +512,44 @@ exec sh -c 'read -r last; echo "app read: $last"'
 		t.Errorf("exit %d; terminal:\n%s", code, tm.out.String())
 	}
 }
+
+// TestScriptTerminalCtrlC: Ctrl-C on the terminal while the script waits
+// for a foreground command ends the whole script with 130, as it ends bash
+// (which shares the command's process group): not only the command, after
+// which the script would go on. A script that traps INT runs its trap and
+// goes on, as under bash.
+func TestScriptTerminalCtrlC(t *testing.T) {
+	for _, c := range []struct {
+		name, trap, want string
+		code             int
+	}{
+		{"untrapped", "", "", 130},
+		{"trapped", `trap 'echo "trapped INT"' INT`, "trapped INT", 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			script := scriptFile(t, c.trap+`
+echo "script: ready"
+sleep 100
+echo "script: after the sleep"
+exec sh -c 'echo "app: started"'
+`)
+			tm := openTerminal(t, pid1, nil, "unshare", "--pid", "--fork", "--mount-proc", "--kill-child",
+				"setsid", "-c", bin.hookinit, "--script", script)
+			tm.expect("script: ready")
+			tm.foreground("sleep")
+			tm.write("\x03")
+			code := tm.finish()
+			out := tm.out.String()
+			if code != c.code {
+				t.Errorf("exit %d, want %d; terminal:\n%s", code, c.code, out)
+			}
+			if c.want != "" {
+				tm.expect(c.want)
+				tm.expect("app: started")
+			} else if strings.Contains(out, "after the sleep") || strings.Contains(out, "app: started") {
+				t.Errorf("the script went on after Ctrl-C; terminal:\n%s", out)
+			}
+		})
+	}
+}
