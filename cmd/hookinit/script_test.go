@@ -487,6 +487,15 @@ exec sleep 30
 	}
 }
 
+// scriptOnTerminal runs hookinit --script script as under docker run -it:
+// hookinit is PID 1, leads its session and process group, and the terminal
+// is its controlling terminal.
+func scriptOnTerminal(t *testing.T, script string) *terminal {
+	t.Helper()
+	return openTerminal(t, pid1, nil, "unshare", "--pid", "--fork", "--mount-proc", "--kill-child",
+		"setsid", "-c", bin.hookinit, "--script", script)
+}
+
 // TestScriptTerminal: on a terminal (docker run -it), the commands the
 // script runs in the foreground can read it and set its modes, as under a
 // shell, and the app it hands off to gets it too.
@@ -497,10 +506,7 @@ stty -echo; stty echo
 read -r again; echo "builtin read: $again"
 exec sh -c 'read -r last; echo "app read: $last"'
 `)
-	// As under docker run -it: hookinit is PID 1, leads its session and
-	// process group, and the terminal is its controlling terminal.
-	tm := openTerminal(t, pid1, nil, "unshare", "--pid", "--fork", "--mount-proc", "--kill-child",
-		"setsid", "-c", bin.hookinit, "--script", script)
+	tm := scriptOnTerminal(t, script)
 	tm.expect("script: type a line")
 	tm.write("first\n")
 	tm.expect("command read: first")
@@ -534,8 +540,7 @@ sleep 100
 echo "script: after the sleep"
 exec sh -c 'echo "app: started"'
 `)
-			tm := openTerminal(t, pid1, nil, "unshare", "--pid", "--fork", "--mount-proc", "--kill-child",
-				"setsid", "-c", bin.hookinit, "--script", script)
+			tm := scriptOnTerminal(t, script)
 			tm.expect("script: ready")
 			tm.foreground("sleep")
 			tm.write("\x03")
