@@ -61,6 +61,7 @@ type Shell struct {
 	st        Starter
 	o         ShellOptions
 	procUmask int      // hookinit's own umask, which created files get by default
+	hostname  string   // bash reads it once, as it starts
 	devnull   *os.File // hooks' standard input
 	outMu     sync.Mutex
 
@@ -102,6 +103,7 @@ func NewShell(st Starter, o ShellOptions) *Shell {
 		virt:      map[string]string{},
 	}
 	s.umask = s.procUmask
+	s.hostname, _ = os.Hostname()
 	if f, err := os.Open(os.DevNull); err == nil {
 		s.devnull = f
 	}
@@ -453,7 +455,7 @@ func exitOf(err error) (int, error) {
 // newRunner creates an interpreter with hookinit's handlers.
 func (s *Shell) newRunner(env []string, umask int, dir string, stdin io.Reader, stdout, stderr io.Writer, params []string) (*interp.Runner, error) {
 	return interp.New(
-		interp.Env(privEnviron{expand.ListEnviron(env...), fmt.Sprintf("%04o", umask)}),
+		interp.Env(privEnviron{expand.ListEnviron(env...), fmt.Sprintf("%04o", umask), s.hostname}),
 		interp.Dir(dir),
 		interp.StdIO(stdinReader(stdin), filterTrace(stdout), filterTrace(stderr)),
 		interp.CallHandler(s.callHandler),
@@ -475,7 +477,8 @@ func stdinReader(r io.Reader) io.Reader {
 // inherits like a variable that is not exported.
 type privEnviron struct {
 	expand.Environ
-	umask string
+	umask    string
+	hostname string // for HOSTNAME, read when the Shell was made
 }
 
 // Get returns a variable: the umask and HOSTNAME come from here, the rest
@@ -489,8 +492,8 @@ func (e privEnviron) Get(name string) expand.Variable {
 		if v := e.Environ.Get(name); v.IsSet() {
 			return v
 		}
-		if h, err := os.Hostname(); err == nil {
-			return expand.Variable{Set: true, Kind: expand.String, Str: h}
+		if e.hostname != "" {
+			return expand.Variable{Set: true, Kind: expand.String, Str: e.hostname}
 		}
 	}
 	return e.Environ.Get(name)
