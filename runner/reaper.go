@@ -142,7 +142,9 @@ func (r *Reaper) exited(pid int, ws syscall.WaitStatus) {
 	r.mu.Unlock()
 	if p != nil {
 		p.finish(ws)
-	} else if orphan {
+	} else if orphan && r.log.level >= Verbose {
+		// Checked first: an init reaping thousands of orphans a second
+		// should not format a line per orphan for nobody.
 		r.log.debugf("reaped orphan pid %d (%s)", pid, describeStatus(ws))
 	}
 }
