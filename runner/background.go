@@ -30,9 +30,15 @@ func (c *container) superviseHook(h hooks.Hook) {
 	for {
 		started := time.Now()
 		c.log.debugf("starting background hook %s", h.Path)
-		code := c.runHook(c.hooksCtx, h)
-		if c.hooksCtx.Err() != nil {
+		code, stopped := c.runHookStopped(c.hooksCtx, h)
+		if stopped {
 			return // the container is stopping: the exit is ours
+		}
+		if c.hooksCtx.Err() != nil {
+			// It ended by itself just as the container began to stop:
+			// worth its line, not a restart.
+			c.backgroundEnded(h, code)
+			return
 		}
 		if !restarts(h.Directives.Restart, code) {
 			c.backgroundEnded(h, code)

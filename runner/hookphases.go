@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"runtime/debug"
@@ -201,14 +202,24 @@ func (w *preStartWatch) end(c *container) syscall.Signal {
 // runHook runs h with the shell and returns its exit code; an error of the
 // shell itself counts as a failure.
 func (c *container) runHook(ctx context.Context, h hooks.Hook) int {
+	code, _ := c.runHookStopped(ctx, h)
+	return code
+}
+
+// runHookStopped is runHook that also reports whether the hook was stopped
+// (ctx cancelled while it ran) rather than ending by itself.
+func (c *container) runHookStopped(ctx context.Context, h hooks.Hook) (code int, stopped bool) {
 	code, err := c.shell.RunHook(ctx, h)
-	if err != nil && ctx.Err() == nil {
+	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		return code, true
+	}
+	if err != nil {
 		c.log.errorf("%s hook %s: %v", h.Phase, h.Path, err)
 		if code == 0 {
 			code = 1
 		}
 	}
-	return code
+	return code, false
 }
 
 // stop asks the container to stop early; ignored once it is stopping.
