@@ -129,6 +129,9 @@ func (s *Shell) callHandler(ctx context.Context, args []string) ([]string, error
 		return args, nil
 	}
 	hc := interp.HandlerCtx(ctx)
+	if t := traceOf(hc.Stderr); t != nil {
+		t.retrace(args) // set -x: this command's line, as bash prints it
+	}
 	if h.isStopping() {
 		return nil, h.stoppingErr()
 	}

@@ -512,7 +512,7 @@ func (s *Shell) openHandler(ctx context.Context, path string, flag int, perm os.
 	if err != nil || flag&(os.O_WRONLY|os.O_RDWR) != os.O_WRONLY {
 		return f, err
 	}
-	return tracedFile{f}, nil
+	return newTracedFile(f), nil
 }
 
 func (s *Shell) open(ctx context.Context, hc interp.HandlerContext, path string, flag int, perm os.FileMode) (*os.File, error) {

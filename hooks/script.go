@@ -201,7 +201,7 @@ func (s *Shell) RunScript(ctx context.Context, path string, args []string) (*Han
 	}
 	stopWatch := context.AfterFunc(ctx, h.stop)
 	var code int
-	r, err := s.newRunner(s.Environ(), s.Umask(), s.Dir(), h.stdin, h.stdout, h.stderr,
+	r, err := s.newRunner(s.Environ(), s.Umask(), s.Dir(), h.stdin, h.tout, h.terr,
 		append(append(flags, "--"), args...))
 	if err != nil {
 		code, err = 1, fmt.Errorf("hooks: %s: %w", path, err)

@@ -337,13 +337,13 @@ func (s *Shell) runSource(h *hookRun, f *syntax.File) (int, error) {
 	s.srcMu.Lock()
 	defer s.srcMu.Unlock()
 	if s.src == nil {
-		r, err := s.newRunner(s.Environ(), s.Umask(), s.Dir(), h.stdin, h.stdout, h.stderr, append([]string{"--"}, s.o.Args...))
+		r, err := s.newRunner(s.Environ(), s.Umask(), s.Dir(), h.stdin, h.tout, h.terr, append([]string{"--"}, s.o.Args...))
 		if err != nil {
 			return 1, fmt.Errorf("hooks: %s: %w", h.path, err)
 		}
 		s.src = r
 	}
-	if err := interp.StdIO(stdinReader(h.stdin), filterTrace(h.stdout), filterTrace(h.stderr))(s.src); err != nil {
+	if err := interp.StdIO(stdinReader(h.stdin), h.tout, h.terr)(s.src); err != nil {
 		return 1, fmt.Errorf("hooks: %s: %w", h.path, err)
 	}
 	body := &syntax.Stmt{Cmd: &syntax.Block{Stmts: f.Stmts}}
@@ -368,7 +368,7 @@ func (s *Shell) runSource(h *hookRun, f *syntax.File) (int, error) {
 // environment: its variables do not leak, $0 is its path, and the options
 // on its #! line apply.
 func (s *Shell) runInterpret(h *hookRun, f *syntax.File, flags []string) (int, error) {
-	r, err := s.newRunner(s.Environ(), s.Umask(), s.Dir(), h.stdin, h.stdout, h.stderr, append(flags, "--"))
+	r, err := s.newRunner(s.Environ(), s.Umask(), s.Dir(), h.stdin, h.tout, h.terr, append(flags, "--"))
 	if err != nil {
 		return 1, fmt.Errorf("hooks: %s: %w", h.path, err)
 	}
@@ -457,7 +457,7 @@ func (s *Shell) newRunner(env []string, umask int, dir string, stdin io.Reader, 
 	return interp.New(
 		interp.Env(privEnviron{expand.ListEnviron(env...), fmt.Sprintf("%04o", umask), s.hostname}),
 		interp.Dir(dir),
-		interp.StdIO(stdinReader(stdin), filterTrace(stdout), filterTrace(stderr)),
+		interp.StdIO(stdinReader(stdin), stdout, stderr),
 		interp.CallHandler(s.callHandler),
 		interp.ExecHandlers(func(interp.ExecHandlerFunc) interp.ExecHandlerFunc { return s.execHandler }),
 		interp.OpenHandler(s.openHandler),
@@ -559,6 +559,9 @@ type hookRun struct {
 	stdout *os.File
 	stderr *os.File
 	outs   []*prefixer
+	// tout and terr are stdout and stderr as the interpreter writes to
+	// them: through the set -x filter (trace.go).
+	tout, terr *traceFilter
 
 	// script is set for a --script entrypoint (RunScript): a top-level
 	// exec hands off, and signal traps of its main shell run.
@@ -634,6 +637,11 @@ func (s *Shell) newRun(path string, script bool) (*hookRun, error) {
 			h.outs = append(h.outs, p)
 			*dst = p.w
 		}
+	}
+	h.tout = newTraceFilter(h.stdout)
+	h.terr = h.tout
+	if h.stderr != h.stdout {
+		h.terr = newTraceFilter(h.stderr)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h.ctx = context.WithValue(ctx, runKey{}, h)
@@ -737,6 +745,8 @@ func (h *hookRun) finish() {
 	h.running = false
 	clear(h.orphans)
 	h.mu.Unlock()
+	h.tout.flush()
+	h.terr.flush()
 	for _, p := range h.outs {
 		p.drain()
 	}

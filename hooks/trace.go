@@ -4,74 +4,204 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"strings"
+	"sync"
+
+	"mvdan.cc/sh/v3/interp"
+	"mvdan.cc/sh/v3/syntax"
 )
 
-// The interpreter's set -x prints every command it runs, and hookinit's
-// bookkeeping (job tokens, saved statuses, the parts of $(...) that make it
-// behave like bash) runs as shell code between the hook's own commands: a
-// hook with set -x would show dozens of __hookinit_ lines. Every piece of
-// that code names a private command or variable, so the trace lines that
-// mention one are dropped on their way out; the hook's own trace lines
-// pass. The interpreter writes each trace line with one Write of its own,
-// which is what makes them recognisable.
+// set -x, as bash prints it. The interpreter traces every command it runs,
+// and hookinit's bookkeeping (job tokens, saved statuses, the parts of
+// $(...) that make it behave like bash) runs as shell code between the
+// hook's own commands; it also quotes a builtin's arguments as one word
+// ("+ trap 'echo bye EXIT'" for trap 'echo bye' EXIT). So a hook's output
+// streams go through a traceFilter:
+//   - trace lines that name a private command or variable (all of the
+//     bookkeeping does) are dropped;
+//   - the other trace lines are held until the next command starts, when
+//     the call handler hands over the command's words (retrace): the
+//     interpreter's line for that command is replaced with bash's, and
+//     everything held is written out, in order. Any other write, and the
+//     end of the hook, writes them out as they are.
+// The interpreter writes each trace line with one Write of its own, which
+// is what makes them recognisable.
 
-// traceFilter is a hook's output stream with hookinit's own trace lines
-// taken out.
-type traceFilter struct{ w io.Writer }
-
-// Write passes b on unless it is a trace line of hookinit's bookkeeping.
-func (t traceFilter) Write(b []byte) (int, error) {
-	if privateTrace(b) {
-		return len(b), nil
-	}
-	return t.w.Write(b)
+// traceFilter is a hook's output stream with set -x handled as above.
+type traceFilter struct {
+	w    io.Writer
+	mu   sync.Mutex
+	held [][]byte // trace lines not written yet
 }
 
-// tracedFile is a file a hook redirected output to (2>file), with the same
-// filter; it is still the file for everything else.
-type tracedFile struct{ *os.File }
+func newTraceFilter(w io.Writer) *traceFilter { return &traceFilter{w: w} }
 
-// Write passes b on unless it is a trace line of hookinit's bookkeeping.
-func (t tracedFile) Write(b []byte) (int, error) {
-	if privateTrace(b) {
-		return len(b), nil
-	}
-	return t.File.Write(b)
-}
-
-// privateTrace reports whether b is a set -x line of hookinit's own code.
-func privateTrace(b []byte) bool {
-	return bytes.HasPrefix(b, []byte("+ ")) && bytes.HasSuffix(b, []byte("\n")) &&
-		bytes.Contains(b, []byte(privPrefix))
-}
-
-// filterTrace wraps a hook's output stream; nil stays nil, so that the
-// interpreter still sees a closed stream.
-func filterTrace(w io.Writer) io.Writer {
-	switch f := w.(type) {
-	case nil:
-		return nil
-	case *os.File:
-		if f == nil {
-			return nil
+// Write passes b on, except for trace lines (see above).
+func (t *traceFilter) Write(b []byte) (int, error) {
+	if !isTrace(b) {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		if err := t.flushLocked(); err != nil {
+			return 0, err
 		}
-	case traceFilter, tracedFile:
-		return w
+		return t.w.Write(b)
 	}
-	if w == io.Discard {
-		return w
+	if !bytes.Contains(b, []byte(privPrefix)) {
+		t.mu.Lock()
+		t.held = append(t.held, bytes.Clone(b))
+		t.mu.Unlock()
 	}
-	return traceFilter{w}
+	return len(b), nil
 }
 
-// unwrapOutput returns the stream a filter wraps: the file that a command
-// started from the hook, or the app it hands over to, writes to directly.
+// retrace is called as a command with these words starts: its trace line,
+// if held, becomes bash's, and what is held is written out.
+func (t *traceFilter) retrace(words []string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.held) == 0 {
+		return
+	}
+	if theirs := interpTrace(words); theirs != nil {
+		for i := len(t.held) - 1; i >= 0; i-- {
+			if bytes.Equal(t.held[i], theirs) {
+				t.held[i] = bashTrace(words)
+				break
+			}
+		}
+	}
+	_ = t.flushLocked()
+}
+
+// flush writes out what is held.
+func (t *traceFilter) flush() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	_ = t.flushLocked()
+}
+
+func (t *traceFilter) flushLocked() error {
+	for len(t.held) > 0 {
+		if _, err := t.w.Write(t.held[0]); err != nil {
+			t.held = nil
+			return err
+		}
+		t.held = t.held[1:]
+	}
+	t.held = nil
+	return nil
+}
+
+// tracedFile is a file a hook redirected output to (2>file): its trace
+// lines go through a traceFilter too.
+type tracedFile struct {
+	*os.File
+	t *traceFilter
+}
+
+func newTracedFile(f *os.File) tracedFile { return tracedFile{f, newTraceFilter(f)} }
+
+// Write passes b through the file's trace filter.
+func (f tracedFile) Write(b []byte) (int, error) { return f.t.Write(b) }
+
+// Close writes out what is held, then closes the file.
+func (f tracedFile) Close() error {
+	f.t.flush()
+	return f.File.Close()
+}
+
+// isTrace reports whether b looks like one set -x line.
+func isTrace(b []byte) bool {
+	return bytes.HasPrefix(b, []byte("+ ")) && bytes.HasSuffix(b, []byte("\n")) &&
+		bytes.IndexByte(b[:len(b)-1], '\n') < 0
+}
+
+// traceOf returns the trace filter behind an output stream, if any.
+func traceOf(w io.Writer) *traceFilter {
+	switch t := w.(type) {
+	case *traceFilter:
+		return t
+	case tracedFile:
+		return t.t
+	}
+	return nil
+}
+
+// unwrapOutput returns the stream a filter wraps, with what it holds
+// written out: the file that a command started from the hook, or the app
+// it hands over to, writes to directly.
 func unwrapOutput(w io.Writer) io.Writer {
 	switch t := w.(type) {
-	case traceFilter:
+	case *traceFilter:
+		t.flush()
 		return t.w
 	case tracedFile:
+		t.t.flush()
 		return t.File
 	}
 	return w
+}
+
+// interpTrace is the line mvdan.cc/sh's tracer writes for a command with
+// these words (interp's tracer.call), or nil.
+func interpTrace(words []string) []byte {
+	if len(words) == 0 {
+		return nil
+	}
+	line := "+ " + words[0]
+	args := strings.Join(words[1:], " ")
+	switch {
+	case strings.TrimSpace(args) == "":
+	case interp.IsBuiltin(words[0]):
+		q, err := syntax.Quote(args, syntax.LangBash)
+		if err != nil {
+			return nil
+		}
+		line += " " + q
+	default:
+		line += " " + args
+	}
+	return []byte(line + "\n")
+}
+
+// bashTrace is the line bash's set -x prints for a command with these
+// words: each word as it is, or in single quotes when it holds anything the
+// shell would read specially (bash's sh_contains_shell_metas).
+func bashTrace(words []string) []byte {
+	var b strings.Builder
+	b.WriteString("+")
+	for _, w := range words {
+		b.WriteByte(' ')
+		if !needsQuotes(w) {
+			b.WriteString(w)
+			continue
+		}
+		b.WriteByte('\'')
+		b.WriteString(strings.ReplaceAll(w, "'", `'\''`))
+		b.WriteByte('\'')
+	}
+	b.WriteByte('\n')
+	return []byte(b.String())
+}
+
+func needsQuotes(w string) bool {
+	if w == "" {
+		return true
+	}
+	for i := 0; i < len(w); i++ {
+		switch c := w[i]; c {
+		case ' ', '\t', '\n', '\'', '"', '\\', '|', '&', ';', '(', ')', '<', '>',
+			'!', '{', '}', '*', '[', '?', ']', '^', '$', '`':
+			return true
+		case '~':
+			if i == 0 || w[i-1] == '=' || w[i-1] == ':' {
+				return true
+			}
+		case '#':
+			if i == 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
