@@ -320,6 +320,9 @@ func (c *checker) visit(n syntax.Node) {
 		if n.Array != nil && n.Name != nil && c.assoc[n.Name.Value] && !c.parentIsDecl() {
 			c.report(n.Pos(), "assigning a list to associative array %s outside declare: the embedded shell stores the wrong values; use declare -A %s=(...) or %s[key]=value", n.Name.Value, n.Name.Value, n.Name.Value)
 		}
+		if n.Name != nil && n.Value != nil && !n.Naked && colonTildeUser(n.Value) {
+			c.report(n.Value.Pos(), "~user after ':' in an assignment is not expanded by the embedded shell; write the directory out")
+		}
 	case *syntax.CallExpr:
 		c.call(n)
 	case *syntax.TimeClause:
@@ -635,4 +638,22 @@ func printWord(w *syntax.Word) string {
 		return "?"
 	}
 	return b.String()
+}
+
+// colonTildeUser reports whether an assignment's value has ~name after an
+// unquoted ':' (PATH=$PATH:~root/bin), which bash expands to that user's
+// home directory.
+func colonTildeUser(w *syntax.Word) bool {
+	for _, p := range w.Parts {
+		lit, ok := p.(*syntax.Lit)
+		if !ok {
+			continue
+		}
+		for j := 0; j+2 < len(lit.Value); j++ {
+			if lit.Value[j] == ':' && lit.Value[j+1] == '~' && lit.Value[j+2] != '/' && lit.Value[j+2] != ':' {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -941,6 +941,7 @@ func (s *Shell) prepare(f *syntax.File, o prep) {
 		case *syntax.Assign:
 			if n.Name != nil && n.Value != nil && !n.Naked {
 				unescapeLits(n.Value)
+				expandColonTildes(n.Value)
 			}
 		case *syntax.Redirect:
 			if n.Op != syntax.Hdoc && n.Op != syntax.DashHdoc {
@@ -1107,6 +1108,49 @@ func inDblQuoted(stack []syntax.Node) bool {
 		}
 	}
 	return false
+}
+
+// expandColonTildes gives an assignment's value the tilde expansion bash
+// and dash do after each unquoted ':' (PATH=~/bin:~/.local/bin): the
+// interpreter expands only a leading ~. A ~ that ends at '/', ':' or the
+// end of the word becomes ${HOME}; ~user there is refused by the checker.
+func expandColonTildes(w *syntax.Word) {
+	var parts []syntax.WordPart
+	changed := false
+	for i, p := range w.Parts {
+		lit, ok := p.(*syntax.Lit)
+		if !ok {
+			parts = append(parts, p)
+			continue
+		}
+		last := i == len(w.Parts)-1
+		v, start := lit.Value, 0
+		for j := 0; j+1 < len(v); j++ {
+			if v[j] != ':' || v[j+1] != '~' || !tildeEnds(v[j+2:], last) {
+				continue
+			}
+			parts = append(parts, &syntax.Lit{Value: v[start : j+1]},
+				&syntax.ParamExp{Param: &syntax.Lit{Value: "HOME"}})
+			start, changed = j+2, true
+		}
+		if start == 0 {
+			parts = append(parts, lit)
+		} else if start < len(v) {
+			parts = append(parts, &syntax.Lit{Value: v[start:]})
+		}
+	}
+	if changed {
+		w.Parts = parts
+	}
+}
+
+// tildeEnds reports whether a ~ followed by rest (within its literal)
+// stands for $HOME: it ends at '/' or ':', or where the word ends.
+func tildeEnds(rest string, lastPart bool) bool {
+	if rest == "" {
+		return lastPart
+	}
+	return rest[0] == '/' || rest[0] == ':'
 }
 
 // markAssign is name=1, a marker the handlers see in the environment.
