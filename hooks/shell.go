@@ -745,8 +745,8 @@ func (h *hookRun) finish() {
 	h.running = false
 	clear(h.orphans)
 	h.mu.Unlock()
-	h.tout.flush()
-	h.terr.flush()
+	_ = h.tout.flush()
+	_ = h.terr.flush()
 	for _, p := range h.outs {
 		p.drain()
 	}

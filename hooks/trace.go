@@ -27,7 +27,9 @@ import (
 // The interpreter writes each trace line with one Write of its own, which
 // is what makes them recognisable.
 
-// traceFilter is a hook's output stream with set -x handled as above.
+// traceFilter is a hook's output stream with set -x handled as above. The
+// lock guards held only, never a write: a stream that blocks (a full pipe)
+// blocks the writer, as in a shell, and nothing else.
 type traceFilter struct {
 	w    io.Writer
 	mu   sync.Mutex
@@ -39,9 +41,7 @@ func newTraceFilter(w io.Writer) *traceFilter { return &traceFilter{w: w} }
 // Write passes b on, except for trace lines (see above).
 func (t *traceFilter) Write(b []byte) (int, error) {
 	if !isTrace(b) {
-		t.mu.Lock()
-		defer t.mu.Unlock()
-		if err := t.flushLocked(); err != nil {
+		if err := t.flush(); err != nil {
 			return 0, err
 		}
 		return t.w.Write(b)
@@ -58,8 +58,8 @@ func (t *traceFilter) Write(b []byte) (int, error) {
 // if held, becomes bash's, and what is held is written out.
 func (t *traceFilter) retrace(words []string) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	if len(t.held) == 0 {
+		t.mu.Unlock()
 		return
 	}
 	if theirs := interpTrace(words); theirs != nil {
@@ -70,25 +70,21 @@ func (t *traceFilter) retrace(words []string) {
 			}
 		}
 	}
-	_ = t.flushLocked()
+	t.mu.Unlock()
+	_ = t.flush()
 }
 
 // flush writes out what is held.
-func (t *traceFilter) flush() {
+func (t *traceFilter) flush() error {
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	_ = t.flushLocked()
-}
-
-func (t *traceFilter) flushLocked() error {
-	for len(t.held) > 0 {
-		if _, err := t.w.Write(t.held[0]); err != nil {
-			t.held = nil
+	held := t.held
+	t.held = nil
+	t.mu.Unlock()
+	for _, line := range held {
+		if _, err := t.w.Write(line); err != nil {
 			return err
 		}
-		t.held = t.held[1:]
 	}
-	t.held = nil
 	return nil
 }
 
@@ -106,7 +102,7 @@ func (f tracedFile) Write(b []byte) (int, error) { return f.t.Write(b) }
 
 // Close writes out what is held, then closes the file.
 func (f tracedFile) Close() error {
-	f.t.flush()
+	_ = f.t.flush()
 	return f.File.Close()
 }
 
@@ -133,10 +129,10 @@ func traceOf(w io.Writer) *traceFilter {
 func unwrapOutput(w io.Writer) io.Writer {
 	switch t := w.(type) {
 	case *traceFilter:
-		t.flush()
+		_ = t.flush()
 		return t.w
 	case tracedFile:
-		t.t.flush()
+		_ = t.t.flush()
 		return t.File
 	}
 	return w
