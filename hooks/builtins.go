@@ -1330,6 +1330,9 @@ func (h *hookRun) builtinCall(ctx context.Context, hc interp.HandlerContext, arg
 		if len(args) != 2 {
 			break
 		}
+		if hc.Stdout == nil {
+			return nil, true // no stream at all: like a closed one (>&-)
+		}
 		if _, err := io.WriteString(hc.Stdout, args[1]); err != nil {
 			fmt.Fprintf(hc.Stderr, "%s: line %d: echo: write error: %s\n", h.path, hc.Pos.Line(), errText(err))
 			return interp.ExitStatus(1), true
