@@ -206,7 +206,7 @@ func (s *Shell) RunScript(ctx context.Context, path string, args []string) (*Han
 	if err != nil {
 		code, err = 1, fmt.Errorf("hooks: %s: %w", path, err)
 	} else {
-		code, err = s.runMain(h.ctx, r, f, h)
+		code, err = guard(path, func() (int, error) { return s.runMain(h.ctx, r, f, h) })
 	}
 	stopWatch()
 	h.finish()

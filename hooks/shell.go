@@ -268,15 +268,15 @@ func (s *Shell) run(ctx context.Context, path string, kind Kind, checked *checke
 		return 1, err
 	}
 	stopWatch := context.AfterFunc(ctx, h.stop)
-	var code int
-	switch kind {
-	case Source:
-		code, err = s.runSource(h, f)
-	case Interpret:
-		code, err = s.runInterpret(h, f, flags)
-	case Execute:
-		code, err = s.runExecute(h)
-	}
+	code, err := guard(path, func() (int, error) {
+		switch kind {
+		case Source:
+			return s.runSource(h, f)
+		case Interpret:
+			return s.runInterpret(h, f, flags)
+		}
+		return s.runExecute(h)
+	})
 	stopWatch()
 	h.finish()
 	if cerr := ctx.Err(); cerr != nil && h.isStopping() {
@@ -286,6 +286,19 @@ func (s *Shell) run(ctx context.Context, path string, kind Kind, checked *checke
 		return 2, rerr
 	}
 	return code, err
+}
+
+// guard runs a hook, turning a panic into the hook's failure: a bug in the
+// embedded shell, or below it, must fail that hook and not take PID 1 down
+// with the whole container. (A panic in a goroutine the interpreter starts
+// for a pipeline or a & job cannot be caught here.)
+func guard(path string, run func() (int, error)) (code int, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			code, err = 2, fmt.Errorf("hooks: %s: internal error in the embedded shell: %v", path, p)
+		}
+	}()
+	return run()
 }
 
 // loadScript returns a *.sh or *.envsh hook ready to run: checked's tree

@@ -679,3 +679,25 @@ func TestConcurrentEchoKeepsLines(t *testing.T) {
 		t.Errorf("lines per hook %v, want %d each", next, n)
 	}
 }
+
+// panicStarter is a Starter with a bug.
+type panicStarter struct{}
+
+func (panicStarter) Start(*Command) (Process, error) { panic("a bug below the shell") }
+
+// A panic below the interpreter fails the hook, with the panic in the
+// error, instead of killing hookinit (PID 1); the shell runs later hooks.
+func TestPanicFailsTheHook(t *testing.T) {
+	dir := t.TempDir()
+	sh := newShell(panicStarter{}, ShellOptions{Env: []string{"PATH=" + os.Getenv("PATH")}, Dir: dir, Stdout: devNullFile(t), Stderr: devNullFile(t)})
+	for _, kind := range []Kind{Interpret, Execute} {
+		path := writeHook(t, dir, "p-"+kind.String(), "#!/bin/sh\ntrue\n/bin/true\n")
+		code, err := sh.Run(context.Background(), path, kind)
+		if code != 2 || err == nil || !strings.Contains(err.Error(), "a bug below the shell") {
+			t.Errorf("%s: code %d err %v, want 2 and the panic", kind, code, err)
+		}
+	}
+	if code, err := sh.Run(context.Background(), writeHook(t, dir, "ok.sh", "true\n"), Interpret); code != 0 || err != nil {
+		t.Errorf("a later hook: %d %v", code, err)
+	}
+}
