@@ -320,6 +320,14 @@ func (c *checker) visit(n syntax.Node) {
 		if n.Array != nil && n.Name != nil && c.assoc[n.Name.Value] && !c.parentIsDecl() {
 			c.report(n.Pos(), "assigning a list to associative array %s outside declare: the embedded shell stores the wrong values; use declare -A %s=(...) or %s[key]=value", n.Name.Value, n.Name.Value, n.Name.Value)
 		}
+		if n.Array != nil && n.Name != nil && c.assoc[n.Name.Value] {
+			for _, e := range n.Array.Elems {
+				if e.Index == nil {
+					c.report(e.Pos(), "an element of associative array %s without [key]=: the embedded shell cannot store it; write [key]=value", n.Name.Value)
+					break
+				}
+			}
+		}
 		if n.Name != nil && n.Value != nil && !n.Naked && colonTildeUser(n.Value) {
 			c.report(n.Value.Pos(), "~user after ':' in an assignment is not expanded by the embedded shell; write the directory out")
 		}

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -248,6 +249,7 @@ var evidenceCases = []struct {
 	{"at-A", "x=1; echo ${x@A}", "refused"},
 	{"assoc-count", "declare -A m=([a]=1 [b]=2); echo ${#m[@]}", "refused"},
 	{"assoc-assign", "declare -A m; m=([a]=1 [b]=2); echo ${m[a]}", "refused"},
+	{"assoc-no-key", "declare -A m=(0); echo ${#m[@]}", "refused"},
 	{"bash-version", "echo ${BASH_VERSION:+set}", "refused"},
 	{"tilde-colon", `HOME=/h; A=~/a:~/b:~:x~:\~/c:'~'; echo "$A"`, "same"},
 	{"tilde-colon-export", `HOME=/h; export A=x:~/b B=~; echo "$A $B"`, "same"},
@@ -509,5 +511,48 @@ func FuzzCheckScript(f *testing.F) {
 			(&Shell{}).prepare(file, prep{mode: mode, entry: mode == modeScript, file: name, top: true})
 			printRewritten(file)
 		}
+	})
+}
+
+// noStarter refuses to start processes: fuzzed scripts run builtins only.
+type noStarter struct{}
+
+func (noStarter) Start(*Command) (Process, error) { return nil, syscall.EPERM }
+
+// FuzzRunScript: a script the checker accepts runs to an end (its own, a
+// failure, or the time limit) without a panic in the interpreter or in
+// hookinit's handlers and rewrites (which PID 1 could not survive where
+// guard does not reach: the goroutines of pipelines and & jobs).
+func FuzzRunScript(f *testing.F) {
+	for _, c := range evidenceCases {
+		if c.verdict == "same" {
+			f.Add(c.src)
+		}
+	}
+	f.Add("set -x; a=1; f() { local b=$1; echo \"$b\" | { read -r c; echo $c; }; }; f 'x y' & wait; echo ${a:-z} $((a+1)) $(echo sub)\n")
+	f.Fuzz(func(t *testing.T, src string) {
+		if probs := checkScript("f.sh", []byte(src)); len(probs) > 0 {
+			return
+		}
+		// Not t.TempDir: a stopped & job's goroutine may still be opening
+		// a redirection's file in it when the test ends.
+		dir, err := os.MkdirTemp("", "fuzzrun-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer os.RemoveAll(dir)
+		path := filepath.Join(dir, "f.sh")
+		if err := os.WriteFile(path, []byte(src), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		null := devNullFile(t)
+		sh := newShell(noStarter{}, ShellOptions{Env: []string{"HOME=" + dir, "PATH=/nonexistent"}, Dir: dir, Stdout: null, Stderr: null})
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if _, err := sh.Run(ctx, path, Interpret); err != nil && strings.Contains(err.Error(), "internal error") {
+			t.Fatalf("%q: %v", src, err)
+		}
+		closeShell(t, sh) // & jobs may still be writing into dir
+
 	})
 }
