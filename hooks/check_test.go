@@ -520,9 +520,10 @@ type noStarter struct{}
 func (noStarter) Start(*Command) (Process, error) { return nil, syscall.EPERM }
 
 // FuzzRunScript: a script the checker accepts runs to an end (its own, a
-// failure, or the time limit) without a panic in the interpreter or in
-// hookinit's handlers and rewrites (which PID 1 could not survive where
-// guard does not reach: the goroutines of pipelines and & jobs).
+// failure, or the time limit), as a hook and as a --script entrypoint,
+// without a panic in the interpreter or in hookinit's handlers and rewrites
+// (which PID 1 could not survive where guard does not reach: the
+// goroutines of pipelines and & jobs).
 func FuzzRunScript(f *testing.F) {
 	for _, c := range evidenceCases {
 		if c.verdict == "same" {
@@ -551,6 +552,16 @@ func FuzzRunScript(f *testing.F) {
 		defer cancel()
 		if _, err := sh.Run(ctx, path, Interpret); err != nil && strings.Contains(err.Error(), "internal error") {
 			t.Fatalf("%q: %v", src, err)
+		}
+		if len(CheckScriptFile(path)) == 0 {
+			// As a --script entrypoint too, whose rewrites differ.
+			ho, _, err := sh.RunScript(ctx, path, nil)
+			if err != nil && strings.Contains(err.Error(), "internal error") {
+				t.Fatalf("--script %q: %v", src, err)
+			}
+			if ho != nil {
+				ho.Close()
+			}
 		}
 		closeShell(t, sh) // & jobs may still be writing into dir
 
