@@ -362,14 +362,13 @@ func TestFailedKillIsNotFatal(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	r := startWith(t, direct, opts{dir: dir}, "-v", bin.sigstate, "-join-parent-group", "--", "sh", "-c", "touch ready; exec sleep 30")
+	// The ready file comes before the exec: wait for the sleep itself.
+	var app procInfo
 	waitFor(t, 10*time.Second, "the app", func() bool {
-		_, err := os.Stat(dir + "/ready")
-		return err == nil
+		var ok bool
+		app, ok = findBelow(r.pid(), "sleep")
+		return ok
 	})
-	app, ok := findBelow(r.pid(), "sleep")
-	if !ok {
-		t.Fatal("no app")
-	}
 	r.signal(unix.SIGUSR1)
 	r.signal(unix.SIGTERM)
 	waitFor(t, 10*time.Second, "hookinit to log the failed relay", func() bool {
