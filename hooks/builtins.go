@@ -60,6 +60,7 @@ const (
 
 	varStatus      = privPrefix + "st"              // a compound command's status
 	varSaved       = privPrefix + "sv"              // $? kept across save0's assignment
+	varFnPrefix    = privPrefix + "fn_"             // fn_NAME: a function NAME was declared
 	varUmask       = privPrefix + "umask"           // the shell's umask, octal
 	varJob         = privPrefix + "job"             // token of the & job we are in
 	varNextJob     = privPrefix + "nextjob"         // token for the & job about to start
@@ -160,6 +161,9 @@ func (s *Shell) callHandler(ctx context.Context, args []string) ([]string, error
 // rewriteCall gives the builtins hookinit implements or corrects their
 // implementation, and refuses what cannot run faithfully.
 func (h *hookRun) rewriteCall(ctx context.Context, hc interp.HandlerContext, args []string) ([]string, error) {
+	if hc.Env.Get(varFnPrefix + args[0]).IsSet() {
+		return args, nil // a function of the script's: the interpreter calls it
+	}
 	// "command kill" and "builtin umask" are the same builtins.
 	name, rest := args[0], args[1:]
 	for (name == "command" || name == "builtin") && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {

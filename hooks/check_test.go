@@ -251,6 +251,8 @@ var evidenceCases = []struct {
 	{"assoc-assign", "declare -A m; m=([a]=1 [b]=2); echo ${m[a]}", "refused"},
 	{"assoc-no-key", "declare -A m=(0); echo ${#m[@]}", "refused"},
 	{"bash-version", "echo ${BASH_VERSION:+set}", "refused"},
+	{"func-shadows-echo", `echo() { printf 'X%s\n' "$*"; }; echo hi; command echo plain; builtin echo b`, "same"},
+	{"func-shadows-kill", `kill() { echo "K$*"; }; kill 1; umask() { echo U; }; umask; (kill 2)`, "same"},
 	{"tilde-colon", `HOME=/h; A=~/a:~/b:~:x~:\~/c:'~'; echo "$A"`, "same"},
 	{"tilde-colon-export", `HOME=/h; export A=x:~/b B=~; echo "$A $B"`, "same"},
 	{"tilde-colon-user", `A=x:~root/b; echo "$A"`, "refused"},

@@ -70,6 +70,11 @@ func (s *Shell) prepare(f *syntax.File, o prep) {
 				job, bang := wrapJob(n)
 				skip[job], skip[bang] = true, true
 			}
+			if fd, ok := n.Cmd.(*syntax.FuncDecl); ok && !skip[n] {
+				if decl := markFunc(n, fd); decl != nil {
+					skip[decl] = true
+				}
+			}
 			if ce, ok := n.Cmd.(*syntax.CallExpr); ok && entry && len(n.Redirs) > 0 && len(ce.Args) > 0 {
 				ce.Assigns = append([]*syntax.Assign{markAssign(varRedir)}, ce.Assigns...)
 			}
@@ -384,6 +389,21 @@ func tildeEnds(rest string, lastPart bool) bool {
 // markAssign is name=1, a marker the handlers see in the environment.
 func markAssign(name string) *syntax.Assign {
 	return &syntax.Assign{Name: &syntax.Lit{Value: name}, Value: litWord("1")}
+}
+
+// markFunc makes a function declaration also set __hookinit_fn_NAME, so
+// that the call handler, which sees every call before the interpreter
+// looks for a function of that name, leaves a function that shadows a
+// builtin hookinit implements (echo() { …; }) to the interpreter. A
+// variable is scoped like the function: by subshells, from the moment the
+// declaration runs. It returns the statement now holding the declaration.
+func markFunc(st *syntax.Stmt, fd *syntax.FuncDecl) *syntax.Stmt {
+	if fd.Name == nil || !identifier.MatchString(fd.Name.Value) {
+		return nil
+	}
+	decl := &syntax.Stmt{Position: st.Position, Cmd: fd}
+	st.Cmd = &syntax.Block{Stmts: []*syntax.Stmt{decl, {Cmd: &syntax.CallExpr{Assigns: []*syntax.Assign{markAssign(varFnPrefix + fd.Name.Value)}}}}}
+	return decl
 }
 
 // wrapJob turns "X &" into
