@@ -31,6 +31,9 @@ type Reaper struct {
 	// childless is set when the last pass found no child at all, and
 	// cleared by Start; orphans cannot appear without a child to start them.
 	childless bool
+	// starts counts Starts: a pass that saw no child sets childless only if
+	// no Start began meanwhile (its child may be running by then).
+	starts uint64
 
 	kick    chan struct{}
 	devnull int
@@ -92,8 +95,16 @@ func (r *Reaper) loop() {
 // Exits are announced after the pass, so that whoever wakes up on an exit
 // already knows whether any child is left. It reports whether none is.
 func (r *Reaper) reapAll() bool {
-	var exits []exit
-	childless := false
+	r.mu.Lock()
+	starts := r.starts
+	r.mu.Unlock()
+	exits, childless := r.collect()
+	return r.settle(starts, exits, childless)
+}
+
+// collect takes every exit the kernel has, and reports whether it then had
+// no child at all (ECHILD).
+func (r *Reaper) collect() (exits []exit, childless bool) {
 	for {
 		var ws syscall.WaitStatus
 		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
@@ -106,14 +117,25 @@ func (r *Reaper) reapAll() bool {
 			r.log.errorf("wait4: %v", err)
 		}
 		if err != nil || pid <= 0 {
-			break
+			return exits, childless
 		}
 		exits = append(exits, exit{pid, ws})
 	}
+}
+
+// settle records what a pass found, starts being the Start count read
+// before it, and announces the exits.
+func (r *Reaper) settle(starts uint64, exits []exit, childless bool) bool {
 	r.mu.Lock()
 	var waiters []chan struct{}
-	if childless && r.starting == 0 {
-		r.childless = true
+	if childless && (r.starting > 0 || r.starts != starts) {
+		// A child was started after wait4 looked: it may be running now,
+		// and Empty must not say otherwise (stopAll would skip it, and PID
+		// 1's exit would SIGKILL it).
+		childless = false
+	}
+	r.childless = childless
+	if childless {
 		waiters, r.empty = r.empty, nil
 	}
 	r.mu.Unlock()
@@ -189,6 +211,7 @@ func (r *Reaper) start(cmd *hooks.Command) (*process, error) {
 	}
 	r.mu.Lock()
 	r.starting++
+	r.starts++
 	r.childless = false
 	r.mu.Unlock()
 
