@@ -333,6 +333,11 @@ func (c *checker) visit(n syntax.Node) {
 		}
 	case *syntax.CallExpr:
 		c.call(n)
+		for _, a := range n.Args {
+			if argTildeUser(a) {
+				c.report(a.Pos(), "~user in an argument like NAME=~user is not expanded by the embedded shell (bash expands it); write the directory out")
+			}
+		}
 	case *syntax.TimeClause:
 		c.report(n.Pos(), "time is not supported by the embedded shell (it reports on standard output, with zero user and system times)")
 	}
@@ -664,4 +669,22 @@ func colonTildeUser(w *syntax.Word) bool {
 		}
 	}
 	return false
+}
+
+// argTildeUser reports whether an argument that looks like an assignment
+// has ~name after its '=' or a ':' (env DIR=~root/x), which bash expands.
+func argTildeUser(w *syntax.Word) bool {
+	if len(w.Parts) == 0 {
+		return false
+	}
+	lit, ok := w.Parts[0].(*syntax.Lit)
+	if !ok {
+		return false
+	}
+	eq := strings.IndexByte(lit.Value, '=')
+	if eq <= 0 || !identifier.MatchString(lit.Value[:eq]) {
+		return false
+	}
+	value := &syntax.Word{Parts: append([]syntax.WordPart{&syntax.Lit{Value: ":" + lit.Value[eq+1:]}}, w.Parts[1:]...)}
+	return colonTildeUser(value)
 }

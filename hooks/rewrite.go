@@ -176,6 +176,10 @@ func (s *Shell) prepare(f *syntax.File, o prep) {
 				unescapeLits(n.Value)
 				expandColonTildes(n.Value)
 			}
+		case *syntax.CallExpr:
+			for _, a := range n.Args {
+				expandArgTildes(a)
+			}
 		case *syntax.Redirect:
 			if n.Op != syntax.Hdoc && n.Op != syntax.DashHdoc {
 				unescapeLits(n.Word)
@@ -347,7 +351,8 @@ func inDblQuoted(stack []syntax.Node) bool {
 // and dash do after each unquoted ':' (PATH=~/bin:~/.local/bin): the
 // interpreter expands only a leading ~. A ~ that ends at '/', ':' or the
 // end of the word becomes ${HOME}; ~user there is refused by the checker.
-func expandColonTildes(w *syntax.Word) {
+// It reports whether it changed anything.
+func expandColonTildes(w *syntax.Word) bool {
 	var parts []syntax.WordPart
 	changed := false
 	for i, p := range w.Parts {
@@ -375,6 +380,33 @@ func expandColonTildes(w *syntax.Word) {
 	if changed {
 		w.Parts = parts
 	}
+	return changed
+}
+
+// expandArgTildes gives a command's argument that looks like an assignment
+// (env DATA=~/data:~/more app) the tilde expansion bash does, outside POSIX
+// mode, after its '=' and each ':'. (dash leaves such words alone; hookinit
+// follows bash.)
+func expandArgTildes(w *syntax.Word) {
+	if len(w.Parts) == 0 {
+		return
+	}
+	lit, ok := w.Parts[0].(*syntax.Lit)
+	if !ok {
+		return
+	}
+	eq := strings.IndexByte(lit.Value, '=')
+	if eq <= 0 || !identifier.MatchString(lit.Value[:eq]) {
+		return
+	}
+	// The value, with a ':' in front so that a ~ right after '=' is
+	// handled like one after ':'; the ':' is taken off again below.
+	value := &syntax.Word{Parts: append([]syntax.WordPart{&syntax.Lit{Value: ":" + lit.Value[eq+1:]}}, w.Parts[1:]...)}
+	if !expandColonTildes(value) {
+		return
+	}
+	first := value.Parts[0].(*syntax.Lit) // the leading ':' is a literal's
+	w.Parts = append([]syntax.WordPart{&syntax.Lit{Value: lit.Value[:eq+1] + first.Value[1:]}}, value.Parts[1:]...)
 }
 
 // tildeEnds reports whether a ~ followed by rest (within its literal)
