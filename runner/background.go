@@ -20,7 +20,7 @@ const (
 // They live as long as the app; stopAll ends them.
 func (c *container) startBackground(plan *hooks.Plan) {
 	for _, h := range plan.Runnable(hooks.Background) {
-		go c.superviseHook(h)
+		c.goProtected("background hook "+h.Path, func() { c.superviseHook(h) })
 	}
 }
 

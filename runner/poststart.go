@@ -15,7 +15,7 @@ func (c *container) startPostStart(plan *hooks.Plan) {
 	if len(hs) == 0 && c.cfg.Ready == "" {
 		return
 	}
-	go func() {
+	c.goProtected("post-start hooks", func() {
 		if c.cfg.Ready != "" {
 			if err := waitReady(c.hooksCtx, c.cfg.Ready, c.cfg.ReadyTimeout); err != nil {
 				if c.hooksCtx.Err() != nil || !c.postStartFailed(err.Error(), 124) {
@@ -36,7 +36,7 @@ func (c *container) startPostStart(plan *hooks.Plan) {
 				return
 			}
 		}
-	}()
+	})
 }
 
 // postStartFailed stops the container, or with --post-start-failure ignore

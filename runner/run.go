@@ -7,6 +7,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -52,10 +53,17 @@ type stopEvent struct {
 // Run runs hookinit with cfg and returns its exit code. The phases read top
 // to bottom: set up, pre-start hooks, background hooks, the app, post-start
 // hooks, supervision, stopping everything that is left.
-func Run(cfg Config) int {
+func Run(cfg Config) (code int) {
 	log := newLogger(cfg.Verbosity)
 	defer log.flush(2 * time.Second)
 	c := &container{cfg: cfg, log: log, events: make(chan stopEvent, 8)}
+	defer func() {
+		if p := recover(); p != nil {
+			log.errorf("internal error: %v\n%s", p, debug.Stack())
+			c.stopAfterPanic()
+			code = 2
+		}
+	}()
 	return c.run()
 }
 
@@ -86,7 +94,8 @@ func (c *container) run() int {
 	}
 	// Beside the app's start rather than in its way; not later either,
 	// or the collection would wake an idle hookinit up.
-	go trimMemory(len(plan.Runnable(hooks.PreStart)) > 0)
+	hooksRan := len(plan.Runnable(hooks.PreStart)) > 0
+	c.goProtected("trimming memory", func() { trimMemory(hooksRan) })
 	c.startPostStart(plan)
 	code = c.supervise()
 	c.stopAll()

@@ -2,7 +2,9 @@ package runner
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/hookinit/hookinit/hooks"
@@ -24,6 +26,11 @@ func (c *container) runScript() (h *hooks.Handoff, code int, ok bool) {
 	}
 	done := make(chan result, 1)
 	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				done <- result{nil, 2, fmt.Errorf("internal error running %s: %v\n%s", c.cfg.Script, p, debug.Stack())}
+			}
+		}()
 		h, code, err := c.shell.RunScript(c.hooksCtx, c.cfg.Script, c.cfg.Command)
 		done <- result{h, code, err}
 	}()
