@@ -3,6 +3,7 @@ package runner
 import (
 	"errors"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"syscall"
@@ -76,6 +77,13 @@ func (r *Reaper) kickLoop() {
 // childless happens only before the app starts and after it exited: while
 // the app runs it is a child, so orphans adopted meanwhile wake waitid too.
 func (r *Reaper) loop() {
+	defer func() {
+		if p := recover(); p != nil {
+			// Nothing else collects exits: log the bug and go on.
+			r.log.errorf("internal error in the reaper: %v\n%s", p, debug.Stack())
+			go r.loop()
+		}
+	}()
 	for {
 		if r.reapAll() {
 			<-r.kick
