@@ -224,6 +224,9 @@ func (h *hookRun) rewriteCall(ctx context.Context, hc interp.HandlerContext, arg
 		if msg != "" {
 			return nil, h.refuse(hc, msg)
 		}
+		if turnsXtraceOn(out) {
+			h.xtrace.Store(true)
+		}
 		if len(out) == 0 && len(rest) > 0 {
 			return []string{":"}, nil
 		}

@@ -509,10 +509,11 @@ func (s *Shell) openHandler(ctx context.Context, path string, flag int, perm os.
 		}
 	}
 	f, err := s.open(ctx, hc, path, flag, perm)
-	if err != nil || flag&(os.O_WRONLY|os.O_RDWR) != os.O_WRONLY {
+	h := runOf(ctx)
+	if err != nil || h == nil || flag&(os.O_WRONLY|os.O_RDWR) != os.O_WRONLY {
 		return f, err
 	}
-	return newTracedFile(f), nil
+	return newTracedFile(f, &h.xtrace), nil
 }
 
 func (s *Shell) open(ctx context.Context, hc interp.HandlerContext, path string, flag int, perm os.FileMode) (*os.File, error) {

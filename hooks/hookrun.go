@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -26,8 +27,10 @@ type hookRun struct {
 	stderr *os.File
 	outs   []*prefixer
 	// tout and terr are stdout and stderr as the interpreter writes to
-	// them: through the set -x filter (trace.go).
+	// them: through the set -x filter (trace.go), which holds trace lines
+	// while xtrace is set.
 	tout, terr *traceFilter
+	xtrace     atomic.Bool
 
 	// script is set for a --script entrypoint (RunScript): a top-level
 	// exec hands off, and signal traps of its main shell run.
@@ -104,10 +107,10 @@ func (s *Shell) newRun(path string, script bool) (*hookRun, error) {
 			*dst = p.w
 		}
 	}
-	h.tout = newTraceFilter(h.stdout)
+	h.tout = newTraceFilter(h.stdout, &h.xtrace)
 	h.terr = h.tout
 	if h.stderr != h.stdout {
-		h.terr = newTraceFilter(h.stderr)
+		h.terr = newTraceFilter(h.stderr, &h.xtrace)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h.ctx = context.WithValue(ctx, runKey{}, h)
@@ -211,6 +214,7 @@ func (h *hookRun) finish() {
 	h.running = false
 	clear(h.orphans)
 	h.mu.Unlock()
+	h.xtrace.Store(false) // what & jobs write later is not held
 	_ = h.tout.flush()
 	_ = h.terr.flush()
 	for _, p := range h.outs {

@@ -701,3 +701,44 @@ func TestPanicFailsTheHook(t *testing.T) {
 		t.Errorf("a later hook: %d %v", code, err)
 	}
 }
+
+// Output that merely starts with "+ " is never held back: not without
+// set -x, and not when a & job writes it after the hook ended.
+func TestPlusLinesAreNotHeld(t *testing.T) {
+	sh, dir, out := newTestShell(t, ShellOptions{})
+	src := "echo '+ first'\n{ sleep 0.2; echo '+ from a job'; } &\n"
+	if code, err := runScript(t, sh, dir, "p.sh", src, Interpret); code != 0 || err != nil {
+		t.Fatalf("code %d err %v", code, err)
+	}
+	if got := out(); got != "+ first\n" {
+		t.Errorf("output %q when the hook ended, want its line", got)
+	}
+	for deadline := time.Now().Add(5 * time.Second); out() != "+ first\n+ from a job\n"; {
+		if time.Now().After(deadline) {
+			t.Fatalf("output %q, want the job's line too", out())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A #! line's -x turns set -x on, and traces as bash would.
+func TestXtraceFromShebang(t *testing.T) {
+	sh, dir, out := newTestShell(t, ShellOptions{})
+	if code, err := runScript(t, sh, dir, "s.sh", "#!/bin/sh -x\n[ 1 = 1 ]\n", Interpret); code != 0 || err != nil {
+		t.Fatalf("code %d err %v", code, err)
+	}
+	if got := out(); got != "+ '[' 1 = 1 ']'\n" {
+		t.Errorf("output %q", got)
+	}
+}
+
+func TestTurnsXtraceOn(t *testing.T) {
+	for args, want := range map[string]bool{
+		"-x": true, "-ex": true, "-o xtrace": true, "-o errexit -o xtrace": true, "-e -x": true,
+		"+x": false, "-e": false, "-o pipefail": false, "+o xtrace": false, "-- -x": false, "a -x": false,
+	} {
+		if got := turnsXtraceOn(strings.Fields(args)); got != want {
+			t.Errorf("set %s: %v, want %v", args, got, want)
+		}
+	}
+}

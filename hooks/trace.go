@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"mvdan.cc/sh/v3/interp"
 	"mvdan.cc/sh/v3/syntax"
@@ -25,33 +26,39 @@ import (
 //     everything held is written out, in order. Any other write, and the
 //     end of the hook, writes them out as they are.
 // The interpreter writes each trace line with one Write of its own, which
-// is what makes them recognisable.
+// is what makes them recognisable. Lines are held only while the run has
+// turned set -x on (the hook's own output may start with "+ " too) and
+// until Run returns: a & job that writes later is not waited for.
 
 // traceFilter is a hook's output stream with set -x handled as above. The
 // lock guards held only, never a write: a stream that blocks (a full pipe)
 // blocks the writer, as in a shell, and nothing else.
 type traceFilter struct {
 	w    io.Writer
+	hold *atomic.Bool // the run's: set -x is on, and Run has not returned
 	mu   sync.Mutex
 	held [][]byte // trace lines not written yet
 }
 
-func newTraceFilter(w io.Writer) *traceFilter { return &traceFilter{w: w} }
+func newTraceFilter(w io.Writer, hold *atomic.Bool) *traceFilter {
+	return &traceFilter{w: w, hold: hold}
+}
 
 // Write passes b on, except for trace lines (see above).
 func (t *traceFilter) Write(b []byte) (int, error) {
-	if !isTrace(b) {
-		if err := t.flush(); err != nil {
-			return 0, err
-		}
-		return t.w.Write(b)
+	if isTrace(b) && bytes.Contains(b, []byte(privPrefix)) {
+		return len(b), nil
 	}
-	if !bytes.Contains(b, []byte(privPrefix)) {
+	if isTrace(b) && t.hold.Load() {
 		t.mu.Lock()
 		t.held = append(t.held, bytes.Clone(b))
 		t.mu.Unlock()
+		return len(b), nil
 	}
-	return len(b), nil
+	if err := t.flush(); err != nil {
+		return 0, err
+	}
+	return t.w.Write(b)
 }
 
 // retrace is called as a command with these words starts: its trace line,
@@ -95,7 +102,9 @@ type tracedFile struct {
 	t *traceFilter
 }
 
-func newTracedFile(f *os.File) tracedFile { return tracedFile{f, newTraceFilter(f)} }
+func newTracedFile(f *os.File, hold *atomic.Bool) tracedFile {
+	return tracedFile{f, newTraceFilter(f, hold)}
+}
 
 // Write passes b through the file's trace filter.
 func (f tracedFile) Write(b []byte) (int, error) { return f.t.Write(b) }
@@ -197,6 +206,28 @@ func needsQuotes(w string) bool {
 			if i == 0 {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// turnsXtraceOn reports whether set's arguments (or a #! line's options)
+// turn on xtrace: -x, or -o xtrace, also within -ex and the like.
+func turnsXtraceOn(args []string) bool {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--" || a == "-":
+			return false
+		case a == "-o" || a == "+o":
+			if i+1 < len(args) && args[i+1] == "xtrace" && a == "-o" {
+				return true
+			}
+			i++ // the option's name
+		case strings.HasPrefix(a, "-") && strings.ContainsRune(a, 'x'):
+			return true
+		case !strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "+"):
+			return false // the positional parameters begin
 		}
 	}
 	return false
