@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
-	"sync"
 	"syscall"
 
 	"github.com/hookinit/hookinit/hooks"
@@ -113,25 +112,30 @@ func (c *container) preStart(plan *hooks.Plan) (int, bool) {
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	ctx, cancel := context.WithCancel(c.hooksCtx)
 	defer cancel()
-	w := c.watchPreStart(cancel)
+	// One goroutine runs the hooks, one after the other (a goroutine per
+	// hook would grow a fresh interpreter stack every time), while this one
+	// watches for signals: a stop signal must end start-up even when a hook
+	// is stuck inside hookinit itself (reading a FIFO nobody opens).
+	next := make(chan hooks.Hook)
+	done := make(chan int, 1)
+	defer close(next)
+	c.goProtected("pre-start hooks", func() {
+		for h := range next {
+			done <- c.runHook(ctx, h)
+		}
+	})
 	for _, h := range hs {
-		// On this goroutine, one after the other: a goroutine per hook
-		// would grow a fresh stack for the interpreter every time.
-		w.running(h)
 		c.log.debugf("running %s hook %s (%s)", h.Phase, h.Path, h.Kind)
-		code := c.runHook(ctx, h)
-		if ctx.Err() != nil {
-			break
+		next <- h
+		code, stopped := c.waitHook(h, done)
+		if stopped {
+			return code, false
 		}
 		c.log.debugf("%s hook %s exited with %d", h.Phase, h.Path, code)
 		if code != 0 {
-			w.end(c)
 			c.log.errorf("pre-start hook %s failed with exit code %d: not starting the app", h.Path, code)
 			return code, false
 		}
-	}
-	if sig := w.end(c); sig != 0 {
-		return 128 + int(sig), false
 	}
 	// The app gets what a docker-entrypoint.sh that sourced the *.envsh
 	// hooks and then exec'd it would give it.
@@ -139,64 +143,25 @@ func (c *container) preStart(plan *hooks.Plan) (int, bool) {
 	return 0, true
 }
 
-// preStartWatch takes the signals that arrive during the pre-start hooks:
-// a stop signal cancels the running hook and stops everything (stopAll),
-// the others wait for the app.
-type preStartWatch struct {
-	quit chan struct{}
-	done chan struct{}
-	mu   sync.Mutex
-	hook string // the hook now running, for the log line
-
-	// Written by the watcher, read once done is closed.
-	stop   syscall.Signal // the stop signal that cancelled pre-start
-	queued []syscall.Signal
-}
-
-func (c *container) watchPreStart(cancel context.CancelFunc) *preStartWatch {
-	w := &preStartWatch{quit: make(chan struct{}), done: make(chan struct{})}
-	go func() {
-		defer close(w.done)
-		for {
-			select {
-			case s := <-early.Signals:
-				sig := s.(syscall.Signal)
-				if !isStopSignal(sig) {
-					w.queued = append(w.queued, sig)
-					continue
-				}
-				w.mu.Lock()
-				c.log.infof("%s during pre-start hook %s: stopping", SignalName(sig), w.hook)
-				w.mu.Unlock()
-				w.stop = sig
-				cancel()
-				// The hook's Run returns once its processes are gone, and
-				// ending them is stopAll's job: one signal each.
-				c.stopSignal = c.rewritten(sig)
-				c.stopAll()
-				return
-			case <-w.quit:
-				return
+// waitHook waits for the pre-start hook h to end while taking signals: a
+// stop signal stops start-up with 128+n (stopAll then ends the hook's
+// processes, one signal each), the others wait for the app.
+func (c *container) waitHook(h hooks.Hook, done <-chan int) (code int, stopped bool) {
+	for {
+		select {
+		case code := <-done:
+			return code, false
+		case s := <-early.Signals:
+			sig := s.(syscall.Signal)
+			if !isStopSignal(sig) {
+				c.queued = append(c.queued, sig)
+				continue
 			}
+			c.log.infof("%s during %s hook %s: stopping", SignalName(sig), h.Phase, h.Path)
+			c.stopSignal = c.rewritten(sig)
+			return 128 + int(sig), true
 		}
-	}()
-	return w
-}
-
-// running tells the watcher which hook a stop signal would cancel.
-func (w *preStartWatch) running(h hooks.Hook) {
-	w.mu.Lock()
-	w.hook = h.Path
-	w.mu.Unlock()
-}
-
-// end stops the watcher, hands the queued signals to c, and returns the
-// stop signal that cancelled pre-start, if any.
-func (w *preStartWatch) end(c *container) syscall.Signal {
-	close(w.quit)
-	<-w.done
-	c.queued = append(c.queued, w.queued...)
-	return w.stop
+	}
 }
 
 // runHook runs h with the shell and returns its exit code; an error of the

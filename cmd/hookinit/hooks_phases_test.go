@@ -84,6 +84,34 @@ func TestPreStartFailure(t *testing.T) {
 	}
 }
 
+// A pre-start hook can also hang inside hookinit itself, with no process
+// of its own: the embedded shell opening a FIFO that nobody opens for
+// writing. A stop signal still ends start-up at once with 128+n.
+func TestPreStartStopSignalHookStuckInShell(t *testing.T) {
+	t.Parallel()
+	for _, m := range []mode{direct, pid1} {
+		t.Run(m.String(), func(t *testing.T) {
+			t.Parallel()
+			fifo := filepath.Join(t.TempDir(), "fifo")
+			if err := unix.Mkfifo(fifo, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			root := hookRoot(t, map[string]string{"10-read.sh": logLine("started") + "\nread -r x <'" + fifo + "'\n"})
+			lg := newHookLog(t)
+			r := startWith(t, m, opts{env: lg.env()}, slices.Concat([]string{"--hooks", root}, appLogs("app"))...)
+			lg.wait(t, "started")
+			time.Sleep(100 * time.Millisecond) // into the open
+			r.signal(unix.SIGTERM)
+			if code := r.wait(10 * time.Second); code != 143 {
+				t.Errorf("exit %d, want 143\nstderr: %s", code, r.stderr.String())
+			}
+			if lg.has("app") {
+				t.Error("the app ran")
+			}
+		})
+	}
+}
+
 // A stop signal during a hanging pre-start hook (`sleep 100 & sleep 100`)
 // ends hookinit promptly with 128+n; no process of the hook is left, later
 // hooks and the app never run. A hook that ignores SIGTERM (and passed
