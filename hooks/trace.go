@@ -61,6 +61,15 @@ func (t *traceFilter) Write(b []byte) (int, error) {
 	return t.w.Write(b)
 }
 
+// Fd is the descriptor of the file behind the filter, so that test -t 1
+// and -t 2 see the real stream; ^0 (no terminal) for anything else.
+func (t *traceFilter) Fd() uintptr {
+	if f, ok := t.w.(interface{ Fd() uintptr }); ok {
+		return f.Fd()
+	}
+	return ^uintptr(0)
+}
+
 // retrace is called as a command with these words starts: its trace line,
 // if held, becomes bash's, and what is held is written out.
 func (t *traceFilter) retrace(words []string) {

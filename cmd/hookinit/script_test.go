@@ -490,10 +490,11 @@ exec sleep 30
 // scriptOnTerminal runs hookinit --script script as under docker run -it:
 // hookinit is PID 1, leads its session and process group, and the terminal
 // is its controlling terminal.
-func scriptOnTerminal(t *testing.T, script string) *terminal {
+// Options go before --script.
+func scriptOnTerminal(t *testing.T, script string, options ...string) *terminal {
 	t.Helper()
-	return openTerminal(t, pid1, nil, "unshare", "--pid", "--fork", "--mount-proc", "--kill-child",
-		"setsid", "-c", bin.hookinit, "--script", script)
+	argv := []string{"unshare", "--pid", "--fork", "--mount-proc", "--kill-child", "setsid", "-c", bin.hookinit}
+	return openTerminal(t, pid1, nil, slices.Concat(argv, options, []string{"--script", script})...)
 }
 
 // TestScriptTerminal: on a terminal (docker run -it), the commands the
@@ -556,5 +557,18 @@ exec sh -c 'echo "app: started"'
 				t.Errorf("the script went on after Ctrl-C; terminal:\n%s", out)
 			}
 		})
+	}
+}
+
+// test -t sees the terminal on the script's standard streams, and on a
+// hook's output, as under bash.
+func TestScriptTerminalTest(t *testing.T) {
+	root := hookRoot(t, map[string]string{"10-t.sh": `[ -t 1 ] && [ -t 2 ] && echo "hook: out and err are terminals"` + "\n"})
+	script := scriptFile(t, `[ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo "script: all three are terminals"`+"\n")
+	tm := scriptOnTerminal(t, script, "--hooks", root)
+	tm.expect("hook: out and err are terminals")
+	tm.expect("script: all three are terminals")
+	if code := tm.finish(); code != 0 {
+		t.Errorf("exit %d; terminal:\n%s", code, tm.out.String())
 	}
 }
