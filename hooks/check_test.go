@@ -257,6 +257,7 @@ var evidenceCases = []struct {
 	{"tilde-colon-export", `HOME=/h; export A=x:~/b B=~; echo "$A $B"`, "same"},
 	{"tilde-colon-user", `A=x:~root/b; echo "$A"`, "refused"},
 	{"tilde-arg", `HOME=/h; echo a=~/x:~/y a=b:~/y a=~ "a=~" a\=~ --a=~ a=x~ a=$HOME:~/z`, "same"},
+	{"tilde-arg-spaces", `HOME='/h o/*'; printf '<%s>\n' X=~/a:~/b; A=x:~; echo "$A"`, "same"},
 	{"tilde-arg-user", `echo a=~root`, "refused"},
 	{"funcname", "f(){ echo ${FUNCNAME[0]}; }; f", "same"},
 	{"funcname-nested", "f(){ g; }; g(){ echo ${FUNCNAME[*]} ${#FUNCNAME[@]}; }; f; echo ${FUNCNAME+set}", "same"},

@@ -367,8 +367,9 @@ func expandColonTildes(w *syntax.Word) bool {
 			if v[j] != ':' || v[j+1] != '~' || !tildeEnds(v[j+2:], last) {
 				continue
 			}
+			// "${HOME}": the result of a tilde is never split or globbed.
 			parts = append(parts, &syntax.Lit{Value: v[start : j+1]},
-				&syntax.ParamExp{Param: &syntax.Lit{Value: "HOME"}})
+				&syntax.DblQuoted{Parts: []syntax.WordPart{&syntax.ParamExp{Param: &syntax.Lit{Value: "HOME"}}}})
 			start, changed = j+2, true
 		}
 		if start == 0 {
