@@ -127,6 +127,9 @@ func (s *Shell) callHandler(ctx context.Context, args []string) ([]string, error
 	if t := traceOf(hc.Stderr); t != nil {
 		t.retrace(args) // set -x: this command's line, as bash prints it
 	}
+	if t := traceOf(hc.Stdout); t != nil {
+		_ = t.flush() // a line held there (2>&1 once) waits no longer
+	}
 	if h.isStopping() {
 		return nil, h.stoppingErr()
 	}
@@ -224,8 +227,11 @@ func (h *hookRun) rewriteCall(ctx context.Context, hc interp.HandlerContext, arg
 		if msg != "" {
 			return nil, h.refuse(hc, msg)
 		}
-		if turnsXtraceOn(out) {
+		switch xtraceSetting(out) {
+		case "-":
 			h.xtrace.Store(true)
+		case "+":
+			h.xtrace.Store(false) // set +x: nothing more to hold
 		}
 		if len(out) == 0 && len(rest) > 0 {
 			return []string{":"}, nil

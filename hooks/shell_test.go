@@ -719,6 +719,23 @@ func TestPlusLinesAreNotHeld(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+
+	// After set +x, while the hook goes on with builtins only.
+	src = "set -x\nset +x\necho '+ step 1'\nwhile [ ! -e go ]; do :; done\n"
+	path := writeHook(t, dir, "q.sh", src)
+	done := make(chan error, 1)
+	go func() { _, err := sh.Run(context.Background(), path, Interpret); done <- err }()
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(out(), "+ step 1\n"); {
+		if time.Now().After(deadline) {
+			t.Errorf("output %q while the hook runs, want its line", out())
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	writeHook(t, dir, "go", "")
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
 }
 
 // A #! line's -x turns set -x on, and traces as bash would.
@@ -736,9 +753,13 @@ func TestTurnsXtraceOn(t *testing.T) {
 	for args, want := range map[string]bool{
 		"-x": true, "-ex": true, "-o xtrace": true, "-o errexit -o xtrace": true, "-e -x": true,
 		"+x": false, "-e": false, "-o pipefail": false, "+o xtrace": false, "-- -x": false, "a -x": false,
+		"-x +x": false, "+x -x": true, "-x ''": true,
 	} {
 		if got := turnsXtraceOn(strings.Fields(args)); got != want {
 			t.Errorf("set %s: %v, want %v", args, got, want)
 		}
+	}
+	if !turnsXtraceOn([]string{"-x", ""}) {
+		t.Errorf(`set -x "": false`)
 	}
 }

@@ -49,11 +49,16 @@ func (t *traceFilter) Write(b []byte) (int, error) {
 	if isTrace(b) && bytes.Contains(b, []byte(privPrefix)) {
 		return len(b), nil
 	}
-	if isTrace(b) && t.hold.Load() {
+	if isTrace(b) {
+		// hold is read under the lock: finish clears it, then flushes
+		// under the lock, so a line is either flushed or not held.
 		t.mu.Lock()
-		t.held = append(t.held, bytes.Clone(b))
+		if t.hold.Load() {
+			t.held = append(t.held, bytes.Clone(b))
+			t.mu.Unlock()
+			return len(b), nil
+		}
 		t.mu.Unlock()
-		return len(b), nil
 	}
 	if err := t.flush(); err != nil {
 		return 0, err
@@ -222,22 +227,27 @@ func needsQuotes(w string) bool {
 
 // turnsXtraceOn reports whether set's arguments (or a #! line's options)
 // turn on xtrace: -x, or -o xtrace, also within -ex and the like.
-func turnsXtraceOn(args []string) bool {
+func turnsXtraceOn(args []string) bool { return xtraceSetting(args) == "-" }
+
+// xtraceSetting is "-" when set's arguments turn xtrace on, "+" when they
+// turn it off (+x, +o xtrace), "" when they leave it; the last one wins.
+func xtraceSetting(args []string) string {
+	set := ""
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
-		case a == "--" || a == "-":
-			return false
+		case a == "" || a == "--" || a == "-":
+			return set
 		case a == "-o" || a == "+o":
-			if i+1 < len(args) && args[i+1] == "xtrace" && a == "-o" {
-				return true
+			if i+1 < len(args) && args[i+1] == "xtrace" {
+				set = a[:1]
 			}
 			i++ // the option's name
-		case strings.HasPrefix(a, "-") && strings.ContainsRune(a, 'x'):
-			return true
-		case !strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "+"):
-			return false // the positional parameters begin
+		case (a[0] == '-' || a[0] == '+') && strings.ContainsRune(a, 'x'):
+			set = a[:1]
+		case a[0] != '-' && a[0] != '+':
+			return set // the positional parameters begin
 		}
 	}
-	return false
+	return set
 }
