@@ -45,8 +45,10 @@ func dropBinaryPages() {
 // mapping is an address range of the process.
 type mapping struct{ start, end uintptr }
 
-// cleanMappings returns the read-only mappings of path without anonymous
-// pages, from /proc/self/smaps.
+// cleanMappings returns the read-only mappings of path that hold nothing
+// of the process's own, from /proc/self/smaps: no anonymous page and
+// nothing swapped out (a private page the process changed, then swapped,
+// shows up as Swap, not as Anonymous).
 func cleanMappings(path string) []mapping {
 	f, err := os.Open("/proc/self/smaps")
 	if err != nil {
@@ -55,26 +57,34 @@ func cleanMappings(path string) []mapping {
 	defer f.Close()
 	var out []mapping
 	var cur mapping
-	candidate := false
+	candidate, anon, swap := false, -1, -1
+	done := func() {
+		if candidate && anon == 0 && swap == 0 {
+			out = append(out, cur)
+		}
+	}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		line := sc.Text()
-		fields := strings.Fields(line)
-		if len(fields) >= 6 && strings.Contains(fields[0], "-") {
-			// A mapping's header: start-end perms offset dev inode path.
+		fields := strings.Fields(sc.Text())
+		if len(fields) >= 5 && strings.Contains(fields[0], "-") {
+			// A mapping's header: start-end perms offset dev inode [path].
+			done()
 			lo, hi, _ := strings.Cut(fields[0], "-")
 			s, err1 := strconv.ParseUint(lo, 16, 64)
 			e, err2 := strconv.ParseUint(hi, 16, 64)
-			candidate = err1 == nil && err2 == nil && e > s && fields[5] == path && !strings.Contains(fields[1], "w")
-			cur = mapping{uintptr(s), uintptr(e)}
+			candidate = err1 == nil && err2 == nil && e > s && len(fields) >= 6 && fields[5] == path && !strings.Contains(fields[1], "w")
+			cur, anon, swap = mapping{uintptr(s), uintptr(e)}, -1, -1
 			continue
 		}
-		if candidate && len(fields) >= 2 && fields[0] == "Anonymous:" {
-			if fields[1] == "0" {
-				out = append(out, cur)
+		if len(fields) >= 2 {
+			switch fields[0] {
+			case "Anonymous:":
+				anon, _ = strconv.Atoi(fields[1])
+			case "Swap:":
+				swap, _ = strconv.Atoi(fields[1])
 			}
-			candidate = false
 		}
 	}
+	done()
 	return out
 }
