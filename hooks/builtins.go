@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -53,10 +54,11 @@ const (
 	cmdDot       = privPrefix + "dot"       // dot PATH ARG...: the "." builtin, as it is
 	// Builtins that hookinit's own code runs, under names of their own so
 	// that set -x can leave them out (trace.go).
-	cmdNop  = privPrefix + "nop"  // :
-	cmdExit = privPrefix + "exit" // exit [N]
-	cmdSet  = privPrefix + "set"  // set ARG...
-	cmdEcho = privPrefix + "echo" // echo TEXT: what echo prints, in one write
+	cmdNop   = privPrefix + "nop"   // :
+	cmdExit  = privPrefix + "exit"  // exit [N]
+	cmdSet   = privPrefix + "set"   // set ARG...
+	cmdEcho  = privPrefix + "echo"  // echo TEXT: what echo prints, in one write
+	cmdUnset = privPrefix + "unset" // unset ARG...
 
 	varStatus      = privPrefix + "st"              // a compound command's status
 	varSaved       = privPrefix + "sv"              // $? kept across save0's assignment
@@ -188,6 +190,8 @@ func (h *hookRun) rewriteCall(ctx context.Context, hc interp.HandlerContext, arg
 		return append([]string{"exit"}, rest...), nil
 	case cmdSet:
 		return append([]string{"set"}, rest...), nil
+	case cmdUnset:
+		return append([]string{"unset"}, rest...), nil
 	case cmdFuncEnter:
 		return keepStatus(hc, funcEnter(hc, rest, h.s.fileName)), nil
 	case cmdSrcPush:
@@ -251,6 +255,8 @@ func (h *hookRun) rewriteCall(ctx context.Context, hc interp.HandlerContext, arg
 		return append([]string{"read"}, readArgs(hc, rest)...), nil
 	case "echo":
 		return []string{cmdEcho, echoOutput(rest)}, nil
+	case "unset":
+		return unset(hc, rest), nil
 	case "printf":
 		if len(rest) > 0 && rest[0] == "--" {
 			rest = rest[1:] // the interpreter would print "--"
@@ -551,4 +557,51 @@ func (h *hookRun) builtinCall(ctx context.Context, hc interp.HandlerContext, arg
 		return fmt.Errorf("hooks: internal command %s used out of place", args[0]), true
 	}
 	return nil, false
+}
+
+// unset is unset ARGS, also dropping the marker of each function it
+// removes (markFunc): unset -f NAME, or unset NAME when NAME is no variable
+// but a function. A removed function's name is hookinit's builtin again.
+// An empty name, which the interpreter cannot take, is what bash makes of
+// it: nothing, or with -v an error.
+func unset(hc interp.HandlerContext, args []string) []string {
+	funcs, vars, names := false, false, args
+	var opts []string
+	for len(names) > 0 && strings.HasPrefix(names[0], "-") {
+		if names[0] == "--" {
+			names = names[1:]
+			break
+		}
+		funcs = funcs || strings.Contains(names[0], "f")
+		vars = vars || strings.Contains(names[0], "v")
+		opts = append(opts, names[0])
+		names = names[1:]
+	}
+	if slices.Contains(names, "") {
+		if vars {
+			return fail(1, "unset: `': not a valid identifier")
+		}
+		kept := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return n == "" })
+		return unset(hc, slices.Concat(opts, []string{"--"}, kept))
+	}
+	var markers []string
+	for _, n := range names {
+		if !identifier.MatchString(n) {
+			continue // no function marker; unset itself complains
+		}
+		m := varFnPrefix + n
+		if hc.Env.Get(m).IsSet() && (funcs || !hc.Env.Get(n).IsSet()) {
+			markers = append(markers, m)
+		}
+	}
+	if len(markers) == 0 {
+		return append([]string{"unset"}, args...)
+	}
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = shellQuote(a)
+	}
+	// The status is unset's own, kept across the markers' unset.
+	return []string{"eval", cmdUnset + " " + strings.Join(quoted, " ") + "; " + varSaved + "=$?; " + cmdUnset + " " +
+		strings.Join(markers, " ") + "; " + cmdRet + " \"$" + varSaved + "\""}
 }

@@ -252,6 +252,8 @@ var evidenceCases = []struct {
 	{"assoc-no-key", "declare -A m=(0); echo ${#m[@]}", "refused"},
 	{"bash-version", "echo ${BASH_VERSION:+set}", "refused"},
 	{"func-shadows-echo", `echo() { printf 'X%s\n' "$*"; }; echo hi; command echo plain; builtin echo b`, "same"},
+	{"func-unset", `kill(){ echo K; }; kill; unset -f kill; sleep 5 & kill %1; wait %1; echo "rc=$?"; umask(){ echo U; }; unset umask; umask; x(){ :; }; unset -f x y; echo "st=$?"`, "same"},
+	{"unset-empty", `unset -f ""; echo "f=$?"; unset -v "" x; echo "v=$?"; unset ""; echo "n=$?"; x=1; unset -- "" x; echo "${x-gone}"`, "same"},
 	{"func-shadows-kill", `kill() { echo "K$*"; }; kill 1; umask() { echo U; }; umask; (kill 2)`, "same"},
 	{"tilde-colon", `HOME=/h; A=~/a:~/b:~:x~:\~/c:'~'; echo "$A"`, "same"},
 	{"tilde-colon-export", `HOME=/h; export A=x:~/b B=~; echo "$A $B"`, "same"},
