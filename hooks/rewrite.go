@@ -75,6 +75,11 @@ func (s *Shell) prepare(f *syntax.File, o prep) {
 					skip[decl] = true
 				}
 			}
+			if !skip[n] {
+				if jump := loopJump(n); jump != nil {
+					skip[jump] = true
+				}
+			}
 			if ce, ok := n.Cmd.(*syntax.CallExpr); ok && entry && len(n.Redirs) > 0 && len(ce.Args) > 0 {
 				ce.Assigns = append([]*syntax.Assign{markAssign(varRedir)}, ce.Assigns...)
 			}
@@ -422,6 +427,23 @@ func tildeEnds(rest string, lastPart bool) bool {
 // markAssign is name=1, a marker the handlers see in the environment.
 func markAssign(name string) *syntax.Assign {
 	return &syntax.Assign{Name: &syntax.Lit{Value: name}, Value: litWord("1")}
+}
+
+// loopJump makes break and continue (status 0, like bash's) also set
+// __hookinit_st=0: the loop's status is restored from it afterwards, and a
+// compound command that ran before the jump had set it to its own status.
+// It returns the statement now holding the jump.
+func loopJump(st *syntax.Stmt) *syntax.Stmt {
+	ce, ok := st.Cmd.(*syntax.CallExpr)
+	if !ok || len(ce.Args) == 0 || len(ce.Assigns) > 0 || len(st.Redirs) > 0 || st.Negated || st.Background {
+		return nil
+	}
+	if name := ce.Args[0].Lit(); name != "break" && name != "continue" {
+		return nil
+	}
+	jump := &syntax.Stmt{Position: st.Position, Cmd: ce}
+	st.Cmd = &syntax.Block{Stmts: []*syntax.Stmt{saveStmt(litWord("0")), jump}}
+	return jump
 }
 
 // markFunc makes a function declaration also set __hookinit_fn_NAME, so
