@@ -260,10 +260,10 @@ func TestPostStart(t *testing.T) {
 		}},
 		{"file", func(t *testing.T, mark string) setup {
 			// The app itself makes the marker, which is also what is
-			// probed.
+			// probed, once it is the sleep (not before its exec).
 			return setup{
 				args: []string{"--ready", "file://" + mark},
-				app:  sh(`sleep 0.3; : >"$MARK"; exec sleep 1000`),
+				app:  sh(`(sleep 0.3; : >"$MARK") & exec sleep 1000`),
 			}
 		}},
 		{"tcp", func(t *testing.T, mark string) setup {
