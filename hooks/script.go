@@ -92,8 +92,10 @@ type scriptState struct {
 	mainJobs []string                  // tokens of the & jobs the main shell started
 	handoff  *Handoff
 	// interrupt is the untrapped Ctrl-C (SIGINT) or Ctrl-\ (SIGQUIT) typed
-	// on the script's terminal, which ends the script.
+	// on the script's terminal, which ends the script; unwound is set once
+	// it has, so that the EXIT trap can run, as bash runs it.
 	interrupt syscall.Signal
+	unwound   bool
 }
 
 // terminal is the terminal a --script entrypoint runs on, when hookinit's
@@ -225,8 +227,8 @@ func (s *Shell) RunScript(ctx context.Context, path string, args []string) (*Han
 	if rerr := h.refusedErr(); rerr != nil {
 		return nil, 2, rerr
 	}
-	if ierr := h.interruptedErr(); ierr != nil {
-		return nil, 128 + int(h.scr.interrupt), nil
+	if sig := h.interrupted(); sig != 0 {
+		return nil, 128 + int(sig), nil
 	}
 	return nil, code, err
 }
@@ -613,10 +615,25 @@ func (h *hookRun) terminalSignal(sig syscall.Signal) error {
 func (h *hookRun) interruptedErr() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.scr.interrupt == 0 {
+	if h.scr.interrupt == 0 || h.scr.unwound {
 		return nil
 	}
 	return interruptError{h.scr.interrupt}
+}
+
+// interrupted returns the signal that ended the script on its terminal, or
+// 0.
+func (h *hookRun) interrupted() syscall.Signal {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.scr.interrupt
+}
+
+// unwind lets an interrupted script's EXIT trap run.
+func (h *hookRun) unwind() {
+	h.mu.Lock()
+	h.scr.unwound = true
+	h.mu.Unlock()
 }
 
 // interruptError halts the interpreter of a script interrupted on its

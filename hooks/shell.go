@@ -417,6 +417,13 @@ func (s *Shell) runExecute(h *hookRun) (int, error) {
 // the end run first, and a hand-off ends it without the EXIT trap.
 func (s *Shell) runMain(ctx context.Context, r *interp.Runner, f *syntax.File, main *hookRun) (int, error) {
 	code, err := exitOf(r.Run(ctx, f))
+	var ie interruptError
+	if main != nil && errors.As(err, &ie) {
+		// Ctrl-C on the terminal ended the script: its EXIT trap runs,
+		// as bash runs it when SIGINT kills it.
+		main.unwind()
+		code, err = 128+int(ie.sig), nil
+	}
 	if err != nil || ctx.Err() != nil {
 		return code, err
 	}

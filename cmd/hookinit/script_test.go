@@ -525,13 +525,13 @@ exec sh -c 'read -r last; echo "app read: $last"'
 // for a foreground command ends the whole script with 130, as it ends bash
 // (which shares the command's process group): not only the command, after
 // which the script would go on. A script that traps INT runs its trap and
-// goes on, as under bash.
+// goes on, as under bash; without one, the EXIT trap still runs (bash).
 func TestScriptTerminalCtrlC(t *testing.T) {
 	for _, c := range []struct {
 		name, trap, want string
 		code             int
 	}{
-		{"untrapped", "", "", 130},
+		{"untrapped", `trap 'echo "exit trap ran"' EXIT`, "", 130},
 		{"trapped", `trap 'echo "trapped INT"' INT`, "trapped INT", 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -556,6 +556,8 @@ exec sh -c 'echo "app: started"'
 				tm.expect("app: started")
 			} else if strings.Contains(out, "after the sleep") || strings.Contains(out, "app: started") {
 				t.Errorf("the script went on after Ctrl-C; terminal:\n%s", out)
+			} else if !strings.Contains(out, "exit trap ran") {
+				t.Errorf("the EXIT trap did not run, as it does when SIGINT ends bash; terminal:\n%s", out)
 			}
 		})
 	}
