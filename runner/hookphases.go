@@ -119,11 +119,11 @@ func (c *container) preStart(plan *hooks.Plan) (int, bool) {
 	next := make(chan hooks.Hook)
 	done := make(chan int, 1)
 	defer close(next)
-	c.goProtected("pre-start hooks", func() {
+	go func() {
 		for h := range next {
-			done <- c.runHook(ctx, h)
+			done <- c.runHookRecovered(ctx, h)
 		}
-	})
+	}()
 	for _, h := range hs {
 		c.log.debugf("running %s hook %s (%s)", h.Phase, h.Path, h.Kind)
 		next <- h
@@ -169,6 +169,19 @@ func (c *container) waitHook(h hooks.Hook, done <-chan int) (code int, stopped b
 func (c *container) runHook(ctx context.Context, h hooks.Hook) int {
 	code, _ := c.runHookStopped(ctx, h)
 	return code
+}
+
+// runHookRecovered is runHook for the pre-start worker, which the main
+// goroutine waits for: a panic there fails the hook (exit 2) instead of
+// leaving start-up waiting forever.
+func (c *container) runHookRecovered(ctx context.Context, h hooks.Hook) (code int) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.log.errorf("internal error running %s: %v\n%s", h.Path, p, debug.Stack())
+			code = 2
+		}
+	}()
+	return c.runHook(ctx, h)
 }
 
 // runHookStopped is runHook that also reports whether the hook was stopped
