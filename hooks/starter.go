@@ -27,6 +27,9 @@ type Command struct {
 	// Foreground makes the new group the foreground group of the
 	// controlling terminal on fd 0 (only meaningful with Pgid 0).
 	Foreground bool
+	// DieWithParent makes the kernel SIGKILL the process if hookinit dies
+	// first (PR_SET_PDEATHSIG).
+	DieWithParent bool
 }
 
 // Process is a started process. Its exit is collected by the one reaper.

@@ -36,8 +36,11 @@ func (c *container) startApp() (int, bool) {
 	return c.startAppCommand(cmd)
 }
 
-// startAppCommand starts cmd (its Path resolved here) as the app.
+// startAppCommand starts cmd (its Path resolved here) as the app. When
+// hookinit is not PID 1, the app dies with it: nothing else would stop an
+// app whose init was killed (as PID 1, the kernel ends the whole namespace).
 func (c *container) startAppCommand(cmd *hooks.Command) (int, bool) {
+	cmd.DieWithParent = os.Getpid() != 1
 	name := cmd.Args[0]
 	path, err := lookPath(name, envValue(cmd.Env, "PATH"), cmd.Dir)
 	if err == nil {

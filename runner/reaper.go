@@ -215,6 +215,7 @@ func (r *Reaper) start(cmd *hooks.Command) (*process, error) {
 			Pgid:       cmd.Pgid,
 			Foreground: cmd.Foreground && cmd.Pgid == 0,
 			Ctty:       0,
+			Pdeathsig:  pdeathsig(cmd.DieWithParent),
 		},
 	}
 	r.mu.Lock()
@@ -302,4 +303,15 @@ func describeStatus(ws syscall.WaitStatus) string {
 		return "killed by " + SignalName(ws.Signal())
 	}
 	return "exit " + strconv.Itoa(ws.ExitStatus())
+}
+
+// pdeathsig is the parent-death signal for a process that must not outlive
+// hookinit. The kernel sends it when the thread that forked the process
+// ends; hookinit's threads end only with the process (no goroutine exits
+// while locked to its thread), so that is when hookinit dies.
+func pdeathsig(dieWithParent bool) syscall.Signal {
+	if dieWithParent {
+		return syscall.SIGKILL
+	}
+	return 0
 }

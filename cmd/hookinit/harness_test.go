@@ -436,6 +436,19 @@ func findBelow(root int, comm string) (procInfo, bool) {
 	return procInfo{}, false
 }
 
+// waitBelow waits until a process named comm runs below hookinit, and
+// returns it.
+func (r *instance) waitBelow(comm string) procInfo {
+	r.t.Helper()
+	var p procInfo
+	waitFor(r.t, 10*time.Second, comm+" below hookinit", func() bool {
+		var ok bool
+		p, ok = findBelow(r.pid(), comm)
+		return ok
+	})
+	return p
+}
+
 func describeTree(root int) string {
 	var b strings.Builder
 	for _, p := range subtree(root) {

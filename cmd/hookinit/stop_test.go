@@ -168,3 +168,14 @@ exit 5`
 		})
 	}
 }
+
+// hookinit killed (not PID 1, so the kernel does not end the namespace):
+// its app is not left running without an init.
+func TestAppDiesWithHookinit(t *testing.T) {
+	t.Parallel()
+	r := start(t, direct, "sleep", "1000")
+	app := r.waitBelow("sleep")
+	r.signal(unix.SIGKILL)
+	r.wait(10 * time.Second)
+	waitFor(t, 5*time.Second, "the app to die with hookinit", func() bool { return !alive(app.pid) })
+}
