@@ -231,12 +231,6 @@ func (h *hookRun) rewriteCall(ctx context.Context, hc interp.HandlerContext, arg
 		if msg != "" {
 			return nil, h.refuse(hc, msg)
 		}
-		switch xtraceSetting(out) {
-		case "-":
-			h.xtrace.Store(true)
-		case "+":
-			h.xtrace.Store(false) // set +x: nothing more to hold
-		}
 		if len(out) == 0 && len(rest) > 0 {
 			return []string{":"}, nil
 		}

@@ -513,7 +513,7 @@ func (s *Shell) openHandler(ctx context.Context, path string, flag int, perm os.
 	if err != nil || h == nil || flag&(os.O_WRONLY|os.O_RDWR) != os.O_WRONLY {
 		return f, err
 	}
-	return newTracedFile(f, &h.xtrace), nil
+	return newTracedFile(f, &h.holding), nil
 }
 
 func (s *Shell) open(ctx context.Context, hc interp.HandlerContext, path string, flag int, perm os.FileMode) (*os.File, error) {

@@ -28,9 +28,9 @@ type hookRun struct {
 	outs   []*prefixer
 	// tout and terr are stdout and stderr as the interpreter writes to
 	// them: through the set -x filter (trace.go), which holds trace lines
-	// while xtrace is set.
+	// until the next command starts, while Run runs (holding).
 	tout, terr *traceFilter
-	xtrace     atomic.Bool
+	holding    atomic.Bool
 
 	// script is set for a --script entrypoint (RunScript): a top-level
 	// exec hands off, and signal traps of its main shell run.
@@ -107,10 +107,11 @@ func (s *Shell) newRun(path string, script bool) (*hookRun, error) {
 			*dst = p.w
 		}
 	}
-	h.tout = newTraceFilter(h.stdout, &h.xtrace)
+	h.holding.Store(true)
+	h.tout = newTraceFilter(h.stdout, &h.holding)
 	h.terr = h.tout
 	if h.stderr != h.stdout {
-		h.terr = newTraceFilter(h.stderr, &h.xtrace)
+		h.terr = newTraceFilter(h.stderr, &h.holding)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h.ctx = context.WithValue(ctx, runKey{}, h)
@@ -214,7 +215,7 @@ func (h *hookRun) finish() {
 	h.running = false
 	clear(h.orphans)
 	h.mu.Unlock()
-	h.xtrace.Store(false) // what & jobs write later is not held
+	h.holding.Store(false) // what & jobs write later is not held
 	_ = h.tout.flush()
 	_ = h.terr.flush()
 	for _, p := range h.outs {

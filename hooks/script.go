@@ -203,9 +203,6 @@ func (s *Shell) RunScript(ctx context.Context, path string, args []string) (*Han
 	}
 	stopWatch := context.AfterFunc(ctx, h.stop)
 	var code int
-	if turnsXtraceOn(flags) {
-		h.xtrace.Store(true) // #!/bin/sh -x
-	}
 	r, err := s.newRunner(s.Environ(), s.Umask(), s.Dir(), h.stdin, h.tout, h.terr,
 		append(append(flags, "--"), args...))
 	if err != nil {

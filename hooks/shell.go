@@ -376,9 +376,6 @@ func (s *Shell) runSource(h *hookRun, f *syntax.File) (int, error) {
 // environment: its variables do not leak, $0 is its path, and the options
 // on its #! line apply.
 func (s *Shell) runInterpret(h *hookRun, f *syntax.File, flags []string) (int, error) {
-	if turnsXtraceOn(flags) {
-		h.xtrace.Store(true) // #!/bin/sh -x
-	}
 	r, err := s.newRunner(s.Environ(), s.Umask(), s.Dir(), h.stdin, h.tout, h.terr, append(flags, "--"))
 	if err != nil {
 		return 1, fmt.Errorf("hooks: %s: %w", h.path, err)

@@ -702,8 +702,9 @@ func TestPanicFailsTheHook(t *testing.T) {
 	}
 }
 
-// Output that merely starts with "+ " is never held back: not without
-// set -x, and not when a & job writes it after the hook ended.
+// Output that merely starts with "+ " is held no longer than until the next
+// command starts, also after set +x, and not at all when a & job writes
+// it after the hook ended.
 func TestPlusLinesAreNotHeld(t *testing.T) {
 	sh, dir, out := newTestShell(t, ShellOptions{})
 	src := "echo '+ first'\n{ sleep 0.2; echo '+ from a job'; } &\n"
@@ -749,17 +750,14 @@ func TestXtraceFromShebang(t *testing.T) {
 	}
 }
 
-func TestTurnsXtraceOn(t *testing.T) {
-	for args, want := range map[string]bool{
-		"-x": true, "-ex": true, "-o xtrace": true, "-o errexit -o xtrace": true, "-e -x": true,
-		"+x": false, "-e": false, "-o pipefail": false, "+o xtrace": false, "-- -x": false, "a -x": false,
-		"-x +x": false, "+x -x": true, "-x ''": true,
-	} {
-		if got := turnsXtraceOn(strings.Fields(args)); got != want {
-			t.Errorf("set %s: %v, want %v", args, got, want)
-		}
+// set +x in a subshell leaves the parent tracing as bash prints it.
+func TestXtraceAfterSubshellSetPlusX(t *testing.T) {
+	sh, dir, out := newTestShell(t, ShellOptions{})
+	src := "set -x\nv=$(set +x; echo s)\ntrap 'echo bye' EXIT\n"
+	if code, err := runScript(t, sh, dir, "s.sh", src, Interpret); code != 0 || err != nil {
+		t.Fatalf("code %d err %v", code, err)
 	}
-	if !turnsXtraceOn([]string{"-x", ""}) {
-		t.Errorf(`set -x "": false`)
+	if got := out(); !strings.Contains(got, "+ trap 'echo bye' EXIT\n") {
+		t.Errorf("output %q, want bash's trace of the trap", got)
 	}
 }

@@ -26,16 +26,17 @@ import (
 //     everything held is written out, in order. Any other write, and the
 //     end of the hook, writes them out as they are.
 // The interpreter writes each trace line with one Write of its own, which
-// is what makes them recognisable. Lines are held only while the run has
-// turned set -x on (the hook's own output may start with "+ " too) and
-// until Run returns: a & job that writes later is not waited for.
+// is what makes them recognisable. The hook's own output may start with
+// "+ " too: it is held no longer than trace lines are, until the next
+// command starts (both streams are released then), and only until Run
+// returns: a & job that writes later is not held at all.
 
 // traceFilter is a hook's output stream with set -x handled as above. The
 // lock guards held only, never a write: a stream that blocks (a full pipe)
 // blocks the writer, as in a shell, and nothing else.
 type traceFilter struct {
 	w    io.Writer
-	hold *atomic.Bool // the run's: set -x is on, and Run has not returned
+	hold *atomic.Bool // the run's: Run has not returned
 	mu   sync.Mutex
 	held [][]byte // trace lines not written yet
 }
@@ -223,31 +224,4 @@ func needsQuotes(w string) bool {
 		}
 	}
 	return false
-}
-
-// turnsXtraceOn reports whether set's arguments (or a #! line's options)
-// turn on xtrace: -x, or -o xtrace, also within -ex and the like.
-func turnsXtraceOn(args []string) bool { return xtraceSetting(args) == "-" }
-
-// xtraceSetting is "-" when set's arguments turn xtrace on, "+" when they
-// turn it off (+x, +o xtrace), "" when they leave it; the last one wins.
-func xtraceSetting(args []string) string {
-	set := ""
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "" || a == "--" || a == "-":
-			return set
-		case a == "-o" || a == "+o":
-			if i+1 < len(args) && args[i+1] == "xtrace" {
-				set = a[:1]
-			}
-			i++ // the option's name
-		case (a[0] == '-' || a[0] == '+') && strings.ContainsRune(a, 'x'):
-			set = a[:1]
-		case a[0] != '-' && a[0] != '+':
-			return set // the positional parameters begin
-		}
-	}
-	return set
 }
