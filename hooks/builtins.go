@@ -584,7 +584,9 @@ func unset(hc interp.HandlerContext, args []string) []string {
 			continue // no function marker; unset itself complains
 		}
 		m := varFnPrefix + n
-		if hc.Env.Get(m).IsSet() && (funcs || !hc.Env.Get(n).IsSet()) {
+		// Without -f, unset takes a variable, declared even if empty, and
+		// only failing that a function; -v never takes a function.
+		if hc.Env.Get(m).IsSet() && (funcs || !vars && !hc.Env.Get(n).Declared()) {
 			markers = append(markers, m)
 		}
 	}

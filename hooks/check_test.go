@@ -253,6 +253,7 @@ var evidenceCases = []struct {
 	{"bash-version", "echo ${BASH_VERSION:+set}", "refused"},
 	{"func-shadows-echo", `echo() { printf 'X%s\n' "$*"; }; echo hi; command echo plain; builtin echo b`, "same"},
 	{"func-unset", `kill(){ echo K; }; kill; unset -f kill; sleep 5 & kill %1; wait %1; echo "rc=$?"; umask(){ echo U; }; unset umask; umask; x(){ :; }; unset -f x y; echo "st=$?"`, "same"},
+	{"unset-v-func", `echo(){ printf 'myecho %s\n' "$*"; }; unset -v echo; echo x; x=1; unset x; echo "x=${x-gone}"`, "same"},
 	{"unset-empty", `unset -f ""; echo "f=$?"; unset -v "" x; echo "v=$?"; unset ""; echo "n=$?"; x=1; unset -- "" x; echo "${x-gone}"`, "same"},
 	{"break-status", `while true; do if false; then :; else false; fi; break; done; echo "st=$?"; for i in 1 2; do case x in x) false;; esac; continue; done; echo "st2=$?"; g(){ if false; then :; else false; fi; }; while true; do g; break; done; echo "st3=$?"; for i in 1 2 3; do [ $i = 2 ] && continue; echo $i; done; for i in 1 2; do for j in a b; do false; break 2; done; done; echo "st4=$?"`, "same"},
 	{"func-shadows-kill", `kill() { echo "K$*"; }; kill 1; umask() { echo U; }; umask; (kill 2)`, "same"},

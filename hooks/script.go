@@ -603,6 +603,7 @@ func (h *hookRun) terminalSignal(sig syscall.Signal) error {
 	if h.scr.interrupt == 0 {
 		h.scr.interrupt = sig
 	}
+	h.scr.unwound = false // a second one, in the EXIT trap, ends that too
 	h.mu.Unlock()
 	return h.interruptedErr()
 }

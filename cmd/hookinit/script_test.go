@@ -575,3 +575,21 @@ func TestScriptTerminalTest(t *testing.T) {
 		t.Errorf("exit %d; terminal:\n%s", code, tm.out.String())
 	}
 }
+
+// A second Ctrl-C ends an EXIT trap that the first one started, as in bash.
+func TestScriptTerminalCtrlCTwice(t *testing.T) {
+	script := scriptFile(t, `trap 'echo "exit trap: waiting"; while :; do sleep 1; done' EXIT
+echo "script: ready"
+sleep 100
+`)
+	tm := scriptOnTerminal(t, script)
+	tm.expect("script: ready")
+	tm.foreground("sleep")
+	tm.write("\x03")
+	tm.expect("exit trap: waiting")
+	tm.foreground("sleep")
+	tm.write("\x03")
+	if code := tm.finish(); code != 130 {
+		t.Errorf("exit %d, want 130; terminal:\n%s", code, tm.out.String())
+	}
+}
