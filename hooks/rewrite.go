@@ -369,7 +369,7 @@ func expandColonTildes(w *syntax.Word) bool {
 		last := i == len(w.Parts)-1
 		v, start := lit.Value, 0
 		for j := 0; j+1 < len(v); j++ {
-			if v[j] != ':' || v[j+1] != '~' || !tildeEnds(v[j+2:], last) {
+			if v[j] != ':' || v[j+1] != '~' || !tildeEnds(v[j+2:], last) || escaped(v, j) {
 				continue
 			}
 			// "${HOME}": the result of a tilde is never split or globbed.
@@ -415,6 +415,16 @@ func expandArgTildes(w *syntax.Word) {
 	w.Parts = append([]syntax.WordPart{&syntax.Lit{Value: lit.Value[:eq+1] + first.Value[1:]}}, value.Parts[1:]...)
 }
 
+// escaped reports whether v[i] follows an odd number of backslashes.
+func escaped(v string, i int) bool {
+	n := 0
+	for i > 0 && v[i-1] == '\\' {
+		n++
+		i--
+	}
+	return n%2 == 1
+}
+
 // tildeEnds reports whether a ~ followed by rest (within its literal)
 // stands for $HOME: it ends at '/' or ':', or where the word ends.
 func tildeEnds(rest string, lastPart bool) bool {
@@ -435,13 +445,15 @@ func markAssign(name string) *syntax.Assign {
 // It returns the statement now holding the jump.
 func loopJump(st *syntax.Stmt) *syntax.Stmt {
 	ce, ok := st.Cmd.(*syntax.CallExpr)
-	if !ok || len(ce.Args) == 0 || len(ce.Assigns) > 0 || len(st.Redirs) > 0 || st.Negated || st.Background {
+	if !ok || len(ce.Args) == 0 || st.Negated || st.Background {
 		return nil
 	}
 	if name := ce.Args[0].Lit(); name != "break" && name != "continue" {
 		return nil
 	}
-	jump := &syntax.Stmt{Position: st.Position, Cmd: ce}
+	// The jump keeps its redirections and assignments (break 2>/dev/null).
+	jump := &syntax.Stmt{Position: st.Position, Cmd: ce, Redirs: st.Redirs}
+	st.Redirs = nil
 	st.Cmd = &syntax.Block{Stmts: []*syntax.Stmt{saveStmt(litWord("0")), jump}}
 	return jump
 }
