@@ -333,6 +333,12 @@ func (c *checker) visit(n syntax.Node) {
 		}
 	case *syntax.CallExpr:
 		c.call(n)
+		if len(n.Args) == 0 {
+			break
+		}
+		if name, ok := wordLit(n.Args[0]); ok && (name == "break" || name == "continue") && c.jumpOutOfFunc() {
+			c.report(n.Pos(), "%s outside a loop of its function: bash ignores it there (\"only meaningful in a loop\"), the embedded shell would end the caller's loop", name)
+		}
 		for _, a := range n.Args {
 			if argTildeUser(a) {
 				c.report(a.Pos(), "~user in an argument like NAME=~user is not expanded by the embedded shell (bash expands it); write the directory out")
@@ -341,6 +347,20 @@ func (c *checker) visit(n syntax.Node) {
 	case *syntax.TimeClause:
 		c.report(n.Pos(), "time is not supported by the embedded shell (it reports on standard output, with zero user and system times)")
 	}
+}
+
+// jumpOutOfFunc reports whether a break or continue here sits in a
+// function body with no loop of its own around it.
+func (c *checker) jumpOutOfFunc() bool {
+	for i := len(c.stack) - 1; i >= 0; i-- {
+		switch c.stack[i].(type) {
+		case *syntax.WhileClause, *syntax.ForClause:
+			return false
+		case *syntax.FuncDecl:
+			return true
+		}
+	}
+	return false
 }
 
 func (c *checker) parentIsDecl() bool {

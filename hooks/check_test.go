@@ -255,6 +255,8 @@ var evidenceCases = []struct {
 	{"func-unset", `kill(){ echo K; }; kill; unset -f kill; sleep 5 & kill %1; wait %1; echo "rc=$?"; umask(){ echo U; }; unset umask; umask; x(){ :; }; unset -f x y; echo "st=$?"`, "same"},
 	{"unset-v-func", `echo(){ printf 'myecho %s\n' "$*"; }; unset -v echo; echo x; x=1; unset x; echo "x=${x-gone}"`, "same"},
 	{"unset-empty", `unset -f ""; echo "f=$?"; unset -v "" x; echo "v=$?"; unset ""; echo "n=$?"; x=1; unset -- "" x; echo "${x-gone}"`, "same"},
+	{"break-in-func", `f(){ break; }; for i in 1 2 3; do echo $i; f; done`, "refused"},
+	{"break-in-func-loop", `f(){ for j in a b; do echo $j; break; done; }; for i in 1 2; do f; done`, "same"},
 	{"break-status-forms", `while true; do if true; then false; fi; break 2>/dev/null; done; echo "a=$?"; while true; do if true; then false; fi; x=1 break; done; echo "b=$?"; HOME=/h; echo A=x\:~/y B=x:~/z`, "same"},
 	{"break-status", `while true; do if false; then :; else false; fi; break; done; echo "st=$?"; for i in 1 2; do case x in x) false;; esac; continue; done; echo "st2=$?"; g(){ if false; then :; else false; fi; }; while true; do g; break; done; echo "st3=$?"; for i in 1 2 3; do [ $i = 2 ] && continue; echo $i; done; for i in 1 2; do for j in a b; do false; break 2; done; done; echo "st4=$?"`, "same"},
 	{"func-shadows-kill", `kill() { echo "K$*"; }; kill 1; umask() { echo U; }; umask; (kill 2)`, "same"},
