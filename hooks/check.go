@@ -683,7 +683,7 @@ func colonTildeUser(w *syntax.Word) bool {
 			continue
 		}
 		for j := 0; j+2 < len(lit.Value); j++ {
-			if lit.Value[j] == ':' && lit.Value[j+1] == '~' && lit.Value[j+2] != '/' && lit.Value[j+2] != ':' {
+			if lit.Value[j] == ':' && lit.Value[j+1] == '~' && lit.Value[j+2] != '/' && lit.Value[j+2] != ':' && !escaped(lit.Value, j) {
 				return true
 			}
 		}
@@ -694,17 +694,6 @@ func colonTildeUser(w *syntax.Word) bool {
 // argTildeUser reports whether an argument that looks like an assignment
 // has ~name after its '=' or a ':' (env DIR=~root/x), which bash expands.
 func argTildeUser(w *syntax.Word) bool {
-	if len(w.Parts) == 0 {
-		return false
-	}
-	lit, ok := w.Parts[0].(*syntax.Lit)
-	if !ok {
-		return false
-	}
-	eq := strings.IndexByte(lit.Value, '=')
-	if eq <= 0 || !identifier.MatchString(lit.Value[:eq]) {
-		return false
-	}
-	value := &syntax.Word{Parts: append([]syntax.WordPart{&syntax.Lit{Value: ":" + lit.Value[eq+1:]}}, w.Parts[1:]...)}
-	return colonTildeUser(value)
+	_, value, ok := assignmentArg(w)
+	return ok && colonTildeUser(value)
 }

@@ -394,25 +394,31 @@ func expandColonTildes(w *syntax.Word) bool {
 // mode, after its '=' and each ':'. (dash leaves such words alone; hookinit
 // follows bash.)
 func expandArgTildes(w *syntax.Word) {
-	if len(w.Parts) == 0 {
-		return
-	}
-	lit, ok := w.Parts[0].(*syntax.Lit)
-	if !ok {
-		return
-	}
-	eq := strings.IndexByte(lit.Value, '=')
-	if eq <= 0 || !identifier.MatchString(lit.Value[:eq]) {
-		return
-	}
-	// The value, with a ':' in front so that a ~ right after '=' is
-	// handled like one after ':'; the ':' is taken off again below.
-	value := &syntax.Word{Parts: append([]syntax.WordPart{&syntax.Lit{Value: ":" + lit.Value[eq+1:]}}, w.Parts[1:]...)}
-	if !expandColonTildes(value) {
+	prefix, value, ok := assignmentArg(w)
+	if !ok || !expandColonTildes(value) {
 		return
 	}
 	first := value.Parts[0].(*syntax.Lit) // the leading ':' is a literal's
-	w.Parts = append([]syntax.WordPart{&syntax.Lit{Value: lit.Value[:eq+1] + first.Value[1:]}}, value.Parts[1:]...)
+	w.Parts = append([]syntax.WordPart{&syntax.Lit{Value: prefix + first.Value[1:]}}, value.Parts[1:]...)
+}
+
+// assignmentArg splits an argument that looks like an assignment into
+// "NAME=" and its value, with a ':' put in front of the value so that a ~
+// right after '=' reads like one after ':' (the caller takes it off).
+func assignmentArg(w *syntax.Word) (prefix string, value *syntax.Word, ok bool) {
+	if len(w.Parts) == 0 {
+		return "", nil, false
+	}
+	lit, ok := w.Parts[0].(*syntax.Lit)
+	if !ok {
+		return "", nil, false
+	}
+	eq := strings.IndexByte(lit.Value, '=')
+	if eq <= 0 || !identifier.MatchString(lit.Value[:eq]) {
+		return "", nil, false
+	}
+	value = &syntax.Word{Parts: append([]syntax.WordPart{&syntax.Lit{Value: ":" + lit.Value[eq+1:]}}, w.Parts[1:]...)}
+	return lit.Value[:eq+1], value, true
 }
 
 // escaped reports whether v[i] follows an odd number of backslashes.
