@@ -56,7 +56,9 @@ type Shell struct {
 	st        Starter
 	o         ShellOptions
 	procUmask int      // hookinit's own umask, which created files get by default
-	hostname  string   // bash reads it once, as it starts
+	// hostname is read once, when the first hook starts, as bash reads it
+	// as it starts: not at all for a container without hooks.
+	hostname func() string
 	devnull   *os.File // hooks' standard input
 	outMu     sync.Mutex
 
@@ -98,7 +100,10 @@ func NewShell(st Starter, o ShellOptions) *Shell {
 		virt:      map[string]string{},
 	}
 	s.umask = s.procUmask
-	s.hostname, _ = os.Hostname()
+	s.hostname = sync.OnceValue(func() string {
+		h, _ := os.Hostname()
+		return h
+	})
 	if f, err := os.Open(os.DevNull); err == nil {
 		s.devnull = f
 	}
@@ -470,7 +475,7 @@ func exitOf(err error) (int, error) {
 // newRunner creates an interpreter with hookinit's handlers.
 func (s *Shell) newRunner(env []string, umask int, dir string, stdin io.Reader, stdout, stderr io.Writer, params []string) (*interp.Runner, error) {
 	return interp.New(
-		interp.Env(privEnviron{expand.ListEnviron(env...), fmt.Sprintf("%04o", umask), s.hostname}),
+		interp.Env(privEnviron{expand.ListEnviron(env...), fmt.Sprintf("%04o", umask), s.hostname()}),
 		interp.Dir(dir),
 		interp.StdIO(stdinReader(stdin), stdout, stderr),
 		interp.CallHandler(s.callHandler),
@@ -493,7 +498,7 @@ func stdinReader(r io.Reader) io.Reader {
 type privEnviron struct {
 	expand.Environ
 	umask    string
-	hostname string // for HOSTNAME, read when the Shell was made
+	hostname string // for HOSTNAME
 }
 
 // Get returns a variable: the umask and HOSTNAME come from here, the rest
