@@ -55,12 +55,12 @@ type ShellOptions struct {
 type Shell struct {
 	st        Starter
 	o         ShellOptions
-	procUmask int      // hookinit's own umask, which created files get by default
+	procUmask int // hookinit's own umask, which created files get by default
 	// hostname is read once, when the first hook starts, as bash reads it
 	// as it starts: not at all for a container without hooks.
 	hostname func() string
-	devnull   *os.File // hooks' standard input
-	outMu     sync.Mutex
+	devnull  *os.File // hooks' standard input
+	outMu    sync.Mutex
 
 	srcMu sync.Mutex     // one *.envsh at a time: they share src
 	src   *interp.Runner // the shell *.envsh hooks are sourced into; nil before the first
